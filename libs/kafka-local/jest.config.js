@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'kafka-local',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

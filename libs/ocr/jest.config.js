@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'ocr',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

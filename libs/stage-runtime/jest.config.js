@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'stage-runtime',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};
