@@ -3,7 +3,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
-const projects = ['apps', 'libs', 'tools']
+const projects = ['apps', 'libs', 'tools', 'tests']
   .flatMap((dir) => (fs.existsSync(dir) ? fs.readdirSync(dir).map((name) => path.join(dir, name)) : []))
   .filter((root) => fs.existsSync(path.join(root, 'jest.config.js')))
   .map((root) => `<rootDir>/${root}`);

@@ -1,1 +1,9 @@
-export {};
+export * from './errors';
+export * from './topics';
+export * from './request-id';
+export * from './cloudevents';
+export * from './conveyor-headers';
+export * from './safetensors';
+export * from './result';
+export * from './media';
+export * from './limits';

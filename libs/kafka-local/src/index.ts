@@ -1,1 +1,25 @@
-export {};
+export { startKafka, type KafkaHandle, type StartKafkaOptions } from './broker';
+export { resolveKafka, parseBrokerList, type ResolvedKafka } from './resolve-kafka';
+export { findFreePort, assertPortFree } from './ports';
+export { resolveJava, resolveMaven } from './executables';
+export {
+  ensureKafkaRuntime,
+  readPinnedKafkaVersion,
+  runtimeCacheKey,
+  type EnsureKafkaRuntimeOptions,
+  type KafkaRuntime,
+} from './kafka-runtime';
+export { brokerProperties, renderProperties, renderLog4jConfig, newClusterId, type PropertyValue } from './broker-config';
+export { findWorkspaceRoot } from './workspace';
+export {
+  KafkaLocalError,
+  InvalidKafkaOptionsError,
+  JavaNotFoundError,
+  MavenNotFoundError,
+  KafkaFetchError,
+  PortInUseError,
+  StorageFormatError,
+  BrokerStartError,
+  BrokerStopError,
+  type KafkaLocalErrorCode,
+} from './errors';

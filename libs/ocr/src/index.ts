@@ -1,1 +1,14 @@
-export {};
+export * from './types';
+export * from './geometry';
+export * from './resize';
+export * from './normalize';
+export * from './components';
+export * from './db-postprocess';
+export * from './crop';
+export * from './rec-input';
+export * from './ctc';
+export * from './orientation';
+export * from './reading-order';
+export * from './image-io';
+export * from './models';
+export * from './engine';

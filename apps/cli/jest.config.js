@@ -1,0 +1,6 @@
+
+module.exports = {
+  displayName: 'cli',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

@@ -1,0 +1,99 @@
+import { join } from 'node:path';
+import { findWorkspaceRoot } from '@conveyor/kafka-local';
+import { OcrExitCode, runOcrCommand } from '@conveyor/ocr-client';
+import { startLocalPlatform } from '@conveyor/platform';
+import { Command, InvalidArgumentError } from 'commander';
+
+// `conveyor`: the command line of the local platform. Logic lives in libs; this file only wires commands.
+
+const env = process.env;
+const redisUrl = env['REDIS_URL'] || 'redis://127.0.0.1:6379';
+const topicPrefix = env['TOPIC_PREFIX'] ?? '';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
+  return n;
+}
+
+function brokers(): string[] {
+  return (env['KAFKA_BROKERS'] || '127.0.0.1:9092').split(',').map((b) => b.trim()).filter(Boolean);
+}
+
+const program = new Command()
+  .name('conveyor')
+  .description('Conveyor: ML inference as a pipeline of Kafka-connected stages (reference: OCR)')
+  .showHelpAfterError()
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : OcrExitCode.usage));
+
+program
+  .command('up')
+  .description('start the local platform: Kafka (unless KAFKA_BROKERS), topics, and the four stage services')
+  .option('--partitions <n>', 'partitions of each pipeline topic when it is created', positiveInt, Number(env['CONVEYOR_PARTITIONS'] || 4))
+  .option('--kafka-port <port>', 'port of the local Kafka broker', positiveInt, 9092)
+  .option('--http-base-port <port>', 'health/metrics port of the first stage (the others follow)', positiveInt, 8081)
+  .action(async (opts: { partitions: number; kafkaPort: number; httpBasePort: number }) => {
+    const root = findWorkspaceRoot();
+    const log = (line: string) => process.stdout.write(`${line}\n`);
+    let platform;
+    try {
+      platform = await startLocalPlatform({
+        kafkaBrokers: env['KAFKA_BROKERS'] || undefined,
+        kafkaPort: opts.kafkaPort,
+        kafkaDataDir: join(root, '.conveyor', 'kafka-data'),
+        redisUrl,
+        topicPrefix,
+        partitions: opts.partitions,
+        httpBasePort: opts.httpBasePort,
+        env: { ...env, LOG_LEVEL: env['LOG_LEVEL'] || 'info' },
+        log,
+      });
+    } catch (error) {
+      process.stderr.write(`conveyor up: ${(error as Error).message}\n`);
+      process.exit(OcrExitCode.unreachable);
+    }
+    log(`conveyor is ready: Kafka ${platform.brokers}, Redis ${redisUrl}, topics ${topicPrefix}ocr.*`);
+    log(`try: npm run conveyor -- ocr samples/    (Ctrl-C stops everything)`);
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log(`${signal}: stopping the stages and Kafka…`);
+      platform.stop().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          process.stderr.write(`conveyor up: stop failed: ${(error as Error).message}\n`);
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+  });
+
+program
+  .command('ocr')
+  .description('publish images to the input topic, wait for the results and print the text')
+  .argument('<paths...>', 'image files or folders (searched recursively)')
+  .option('--json', 'print the results as JSON')
+  .option('--annotate <dir>', 'write each image with its boxes and text drawn on it into <dir>')
+  .option('--timeout <seconds>', 'how long to wait for results', positiveInt, 120)
+  .option('--no-progress', 'never show a progress bar')
+  .action(async (paths: string[], opts: { json?: boolean; annotate?: string; timeout: number; progress: boolean }) => {
+    const code = await runOcrCommand({
+      paths,
+      brokers: brokers(),
+      redisUrl,
+      topicPrefix,
+      json: Boolean(opts.json),
+      annotateDir: opts.annotate,
+      timeoutMs: opts.timeout * 1000,
+      progress: opts.progress ? undefined : false,
+    });
+    process.exit(code);
+  });
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  process.stderr.write(`conveyor: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

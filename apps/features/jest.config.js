@@ -1,0 +1,6 @@
+
+module.exports = {
+  displayName: 'features',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

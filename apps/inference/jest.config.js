@@ -1,0 +1,6 @@
+
+module.exports = {
+  displayName: 'inference',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

@@ -1,0 +1,6 @@
+
+module.exports = {
+  displayName: 'postprocess',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

@@ -1,0 +1,6 @@
+
+module.exports = {
+  displayName: 'preprocess',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

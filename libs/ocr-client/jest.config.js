@@ -1,0 +1,6 @@
+
+module.exports = {
+  displayName: 'ocr-client',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

@@ -1,0 +1,116 @@
+import { readFile, mkdir, writeFile } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import type { OcrResult } from '@conveyor/contracts';
+import { SingleBar, Presets } from 'cli-progress';
+import { annotateImage } from './annotate';
+import { collectImageFiles, contentTypeForFile } from './image-files';
+import { OcrClient, PlatformUnreachableError, type OcrClientOptions } from './ocr-client';
+
+/** Exit codes of `conveyor ocr`, so scripts can tell outcomes apart. */
+export const OcrExitCode = {
+  ok: 0,
+  /** Some images failed or timed out; the others were read. */
+  partialFailure: 1,
+  usage: 2,
+  /** Kafka or Redis could not be reached. */
+  unreachable: 3,
+} as const;
+
+export interface OcrCommandOptions extends OcrClientOptions {
+  paths: string[];
+  json: boolean;
+  annotateDir?: string;
+  timeoutMs: number;
+  /** Show a progress bar (on stderr) — by default when stderr is a terminal and there are several files. */
+  progress?: boolean;
+  out?: (text: string) => void;
+  err?: (text: string) => void;
+}
+
+interface Outcome {
+  file: string;
+  id: string;
+  result?: OcrResult;
+}
+
+/** `conveyor ocr <files or folders…>`: publish, wait, print; returns the exit code. */
+export async function runOcrCommand(options: OcrCommandOptions): Promise<number> {
+  const out = options.out ?? ((t: string) => process.stdout.write(t));
+  const err = options.err ?? ((t: string) => process.stderr.write(t));
+  let files: string[];
+  try {
+    files = await collectImageFiles(options.paths);
+  } catch (error) {
+    err(`conveyor ocr: ${(error as Error).message}\n`);
+    return OcrExitCode.usage;
+  }
+  if (files.length === 0) {
+    err('conveyor ocr: no image files found\n');
+    return OcrExitCode.usage;
+  }
+
+  let client: OcrClient;
+  try {
+    client = await OcrClient.connect(options);
+  } catch (error) {
+    if (error instanceof PlatformUnreachableError) {
+      err(`conveyor ocr: platform unreachable: ${error.message}\n  start it with \`npm start\` (or set KAFKA_BROKERS / REDIS_URL)\n`);
+      return OcrExitCode.unreachable;
+    }
+    throw error;
+  }
+
+  const showProgress = options.progress ?? (files.length > 1 && Boolean(process.stderr.isTTY));
+  const bar = showProgress
+    ? new SingleBar({ format: 'OCR |{bar}| {value}/{total} images | {phase}', stream: process.stderr, hideCursor: true }, Presets.shades_classic)
+    : undefined;
+  const outcomes: Outcome[] = [];
+  try {
+    bar?.start(files.length * 2, 0, { phase: 'publishing' });
+    for (const file of files) {
+      const bytes = await readFile(file);
+      const contentType = contentTypeForFile(file) ?? 'application/octet-stream';
+      const { id } = await client.submit(bytes, contentType);
+      outcomes.push({ file, id });
+      bar?.increment(1, { phase: 'publishing' });
+    }
+    bar?.update({ phase: 'waiting for results' });
+    const results = await client.waitForResults(
+      outcomes.map((o) => o.id),
+      { timeoutMs: options.timeoutMs, onResult: () => bar?.increment(1, { phase: 'waiting for results' }) },
+    );
+    for (const outcome of outcomes) outcome.result = results.get(outcome.id);
+  } finally {
+    bar?.stop();
+    await client.close();
+  }
+
+  if (options.annotateDir) {
+    await mkdir(options.annotateDir, { recursive: true });
+    for (const o of outcomes) {
+      if (o.result?.status !== 'ok') continue;
+      const name = `${basename(o.file, extname(o.file))}.annotated.png`;
+      await writeFile(join(options.annotateDir, name), await annotateImage(await readFile(o.file), o.result));
+    }
+  }
+
+  if (options.json) {
+    const rows = outcomes.map((o) => ({ file: o.file, ...(o.result ?? { id: o.id, status: 'timeout' }) }));
+    out(`${JSON.stringify(rows, null, 2)}\n`);
+  } else {
+    for (const o of outcomes) out(formatOutcome(o, outcomes.length > 1));
+  }
+  const failed = outcomes.filter((o) => o.result?.status !== 'ok').length;
+  if (failed > 0) err(`conveyor ocr: ${failed} of ${outcomes.length} images failed or timed out\n`);
+  return failed === 0 ? OcrExitCode.ok : OcrExitCode.partialFailure;
+}
+
+function formatOutcome(o: Outcome, withHeader: boolean): string {
+  const header = withHeader ? `==> ${o.file} <==\n` : '';
+  if (!o.result) return `${header}(no result: timed out, request id ${o.id})\n${withHeader ? '\n' : ''}`;
+  if (o.result.status === 'failed') {
+    return `${header}(failed in ${o.result.error.stage}: ${o.result.error.code}: ${o.result.error.message})\n${withHeader ? '\n' : ''}`;
+  }
+  const text = o.result.lines.map((l) => l.text).join('\n');
+  return `${header}${text}${text ? '\n' : ''}${withHeader ? '\n' : ''}`;
+}

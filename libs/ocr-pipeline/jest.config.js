@@ -1,0 +1,6 @@
+
+module.exports = {
+  displayName: 'ocr-pipeline',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

@@ -1,0 +1,67 @@
+import {
+  DEAD_LETTER_HOOK,
+  ReadinessRegistry,
+  STAGE_LOGGER,
+  STAGE_REDIS,
+  type StageLogger,
+  StageRuntimeModule,
+  type StageRuntimeSettings,
+} from '@conveyor/stage-runtime';
+import { Module, type Provider, type Type } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { OcrDictionary } from './dictionary';
+import { FailedResultHook } from './failed-result.hook';
+import { ModelReadiness } from './model-readiness';
+import { ResultStore } from './result-store';
+import { FeaturesStage } from './stages/features.stage';
+import { InferenceStage } from './stages/inference.stage';
+import { PostprocessStage } from './stages/postprocess.stage';
+import { PreprocessStage } from './stages/preprocess.stage';
+import { OCR_STAGE_OPTIONS, type OcrStageOptions } from './tokens';
+
+export const OCR_STAGES = {
+  preprocess: PreprocessStage,
+  features: FeaturesStage,
+  inference: InferenceStage,
+  postprocess: PostprocessStage,
+} as const;
+
+export type OcrStageName = keyof typeof OCR_STAGES;
+
+export function isOcrStageName(name: string): name is OcrStageName {
+  return Object.hasOwn(OCR_STAGES, name);
+}
+
+/**
+ * The Nest module of one OCR stage process: the runtime, the stage's handler,
+ * and what every stage shares (result store, failed results for dead letters,
+ * model readiness). Each app's main.ts is `runStage(ocrStageModule(...))`.
+ */
+export function ocrStageModule(stage: OcrStageName, settings: StageRuntimeSettings, options: OcrStageOptions): Type<unknown> {
+  const providers: Provider[] = [
+    { provide: OCR_STAGE_OPTIONS, useValue: options },
+    {
+      provide: ResultStore,
+      inject: [STAGE_REDIS],
+      useFactory: (redis: Redis) => new ResultStore(redis, options.resultTtlSeconds),
+    },
+    { provide: DEAD_LETTER_HOOK, useClass: FailedResultHook },
+    {
+      provide: ModelReadiness,
+      inject: [ReadinessRegistry, STAGE_LOGGER],
+      useFactory: (registry: ReadinessRegistry, logger: StageLogger) =>
+        new ModelReadiness(registry, logger, stage === 'features' || stage === 'inference'),
+    },
+  ];
+  if (stage === 'postprocess') {
+    providers.push({ provide: OcrDictionary, useFactory: () => OcrDictionary.load(options.modelDir) });
+  }
+
+  @Module({
+    imports: [StageRuntimeModule.forRoot(settings)],
+    controllers: [OCR_STAGES[stage]],
+    providers,
+  })
+  class OcrStageModule {}
+  return OcrStageModule;
+}

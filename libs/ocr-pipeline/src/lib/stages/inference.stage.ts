@@ -1,0 +1,109 @@
+import { OcrTopics } from '@conveyor/contracts';
+import { batchLineInputs, LineRecognizer, recWidthBucket, toRecInput, type LineInput } from '@conveyor/ocr';
+import { STAGE_LOGGER, StageHandler, type StageLogger, type StageMessage, type StageOutput } from '@conveyor/stage-runtime';
+import { Controller, Inject, type OnModuleInit } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
+import { bestPath } from '../best-path';
+import { ModelReadiness } from '../model-readiness';
+import { OCR_STAGE_OPTIONS, OcrEventTypes, type OcrStageOptions } from '../tokens';
+import { decodeRegions, encodeRecognized, type PageRegions } from '../wire';
+
+/** Default message batching; BATCH_MAX_SIZE / BATCH_MAX_WAIT_MS override it per deployment. */
+export const INFERENCE_BATCH = { maxSize: 8, maxWaitMs: 10 };
+
+interface LineRef {
+  message: number;
+  line: number;
+  input: LineInput;
+}
+
+/**
+ * inference: text recognition with dynamic batching across messages. The
+ * runtime hands over every message that arrived within the batch window; their
+ * line crops are grouped by width class and run in recogniser batches of at
+ * most `recognitionBatchSize` lines, so one model run serves lines of several
+ * requests. Emits the greedy best path per line (see best-path.ts).
+ */
+@Controller()
+export class InferenceStage implements OnModuleInit {
+  private recognizer?: LineRecognizer;
+
+  constructor(
+    @Inject(OCR_STAGE_OPTIONS) private readonly options: OcrStageOptions,
+    @Inject(STAGE_LOGGER) private readonly logger: StageLogger,
+    private readonly readiness: ModelReadiness,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    this.recognizer = await LineRecognizer.create({
+      modelDir: this.options.modelDir,
+      executionProviders: this.options.executionProviders,
+      intraOpThreads: this.options.intraOpThreads,
+      onLog: (line) => this.logger.info(line),
+    });
+    this.readiness.loaded('recognition', { recognition: this.recognizer.provider });
+  }
+
+  @StageHandler(OcrTopics.regions, { batch: INFERENCE_BATCH })
+  async recognize(@Payload() messages: StageMessage[]): Promise<Array<StageOutput | Error>> {
+    const pages: Array<PageRegions | Error> = messages.map((m) => {
+      try {
+        return decodeRegions(m.tensors());
+      } catch (error) {
+        return error as Error; // only this message fails; the rest of the batch goes on
+      }
+    });
+    const refs: LineRef[] = [];
+    pages.forEach((page, message) => {
+      if (page instanceof Error) return;
+      page.lines.forEach((crop, line) =>
+        refs.push({ message, line, input: toRecInput(crop, { maxWidth: this.options.recognitionMaxWidth }) }),
+      );
+    });
+    const indices = pages.map((p) => (p instanceof Error ? [] : new Array<Int32Array>(p.lines.length)));
+    const scores = pages.map((p) => (p instanceof Error ? [] : new Array<Float32Array>(p.lines.length)));
+    for (const group of this.modelBatches(refs)) {
+      const width = Math.max(...group.map((r) => r.input.width));
+      const output = await this.recognizer!.recognize(batchLineInputs(group.map((r) => r.input), width));
+      // The recogniser downsamples width by a fixed factor; steps past a line's content are padding.
+      const stride = width / output.shape[1];
+      const path = bestPath(output, group.map((r) => Math.ceil(r.input.contentWidth / stride)));
+      group.forEach((ref, k) => {
+        indices[ref.message][ref.line] = path.indices[k];
+        scores[ref.message][ref.line] = path.scores[k];
+      });
+    }
+    return pages.map((page, i) =>
+      page instanceof Error
+        ? page
+        : {
+            topic: OcrTopics.recognized,
+            type: OcrEventTypes.recognized,
+            tensors: encodeRecognized({
+              indices: indices[i],
+              scores: scores[i],
+              boxes: page.boxes,
+              pageAngle: page.pageAngle,
+              originalWidth: page.originalWidth,
+              originalHeight: page.originalHeight,
+            }),
+          },
+    );
+  }
+
+  /** Lines of one width class together, in runs of at most the model batch size. */
+  private modelBatches(refs: LineRef[]): LineRef[][] {
+    const byWidth = new Map<number, LineRef[]>();
+    for (const ref of refs) {
+      const bucket = recWidthBucket(ref.input.width, { maxWidth: this.options.recognitionMaxWidth });
+      byWidth.set(bucket, [...(byWidth.get(bucket) ?? []), ref]);
+    }
+    const batches: LineRef[][] = [];
+    for (const members of byWidth.values()) {
+      for (let i = 0; i < members.length; i += this.options.recognitionBatchSize) {
+        batches.push(members.slice(i, i + this.options.recognitionBatchSize));
+      }
+    }
+    return batches;
+  }
+}

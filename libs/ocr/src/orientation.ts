@@ -1,0 +1,65 @@
+import { assertTensor, type FloatTensor } from './types';
+
+/** The angle classifier's two classes: upright, or turned by a half turn. */
+export type LineAngle = 0 | 180;
+
+export interface AngleScore {
+  readonly angle: LineAngle;
+  /** Probability of `angle`. */
+  readonly confidence: number;
+}
+
+/** PaddleOCR's cls_thresh: a line is turned only when the classifier is at least this sure. */
+export const CLS_THRESHOLD = 0.9;
+
+/** Reads the classifier output [N, 2] (softmax over 0° / 180°). */
+export function decodeAngles(output: FloatTensor): AngleScore[] {
+  assertTensor(output, 2);
+  const [n, classes] = output.shape;
+  if (classes !== 2) throw new RangeError(`angle classifier output must be [N, 2], got [${output.shape.join(', ')}]`);
+  const scores: AngleScore[] = [];
+  for (let i = 0; i < n; i++) {
+    const p0 = output.data[2 * i];
+    const p180 = output.data[2 * i + 1];
+    scores.push(p180 > p0 ? { angle: 180, confidence: p180 } : { angle: 0, confidence: p0 });
+  }
+  return scores;
+}
+
+/**
+ * The page's orientation by majority of the lines the classifier is sure about (confidence ≥
+ * `threshold`): 180 only when those voting 180 outnumber those voting 0. No sure votes → 0.
+ */
+export function pageOrientationVote(scores: readonly AngleScore[], threshold = CLS_THRESHOLD): LineAngle {
+  let upright = 0;
+  let turned = 0;
+  for (const s of scores) {
+    if (s.confidence < threshold) continue;
+    if (s.angle === 180) turned++;
+    else upright++;
+  }
+  return turned > upright ? 180 : 0;
+}
+
+export interface LineRotations {
+  readonly pageAngle: LineAngle;
+  /** Whether to turn each line crop by 180° before recognition. */
+  readonly rotate: boolean[];
+}
+
+/**
+ * Which line crops to turn. Per line PaddleOCR turns only confident 180° lines; with the page vote the
+ * page's orientation becomes the prior: on an upside-down page every line is turned unless the
+ * classifier is sure it is upright, so short, ambiguous lines (digits, "ON") follow their page.
+ */
+export function lineRotations(
+  scores: readonly AngleScore[],
+  options: { threshold?: number; usePageVote?: boolean } = {},
+): LineRotations {
+  const threshold = options.threshold ?? CLS_THRESHOLD;
+  const pageAngle = (options.usePageVote ?? true) ? pageOrientationVote(scores, threshold) : 0;
+  const rotate = scores.map((s) =>
+    pageAngle === 180 ? !(s.angle === 0 && s.confidence >= threshold) : s.angle === 180 && s.confidence >= threshold,
+  );
+  return { pageAngle, rotate };
+}

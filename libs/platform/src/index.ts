@@ -1,0 +1,3 @@
+export * from './lib/local-platform';
+export * from './lib/process-supervisor';
+export * from './lib/topics';

@@ -1,0 +1,47 @@
+import { deadLetterTopic, OcrTopics, prefixedTopic } from '@conveyor/contracts';
+import type { Admin } from 'kafkajs';
+
+export interface TopicSpec {
+  topic: string;
+  partitions: number;
+}
+
+/** Every topic the OCR pipeline uses: the five hops, and a dead-letter topic for each stage input. */
+export function ocrPipelineTopics(prefix: string, partitions: number, dlqPartitions = 1): TopicSpec[] {
+  const hops = Object.values(OcrTopics).map((t) => prefixedTopic(prefix, t));
+  const stageInputs = [OcrTopics.requests, OcrTopics.preprocessed, OcrTopics.regions, OcrTopics.recognized];
+  return [
+    ...hops.map((topic) => ({ topic, partitions })),
+    ...stageInputs.map((t) => ({ topic: deadLetterTopic(prefixedTopic(prefix, t)), partitions: dlqPartitions })),
+  ];
+}
+
+export interface EnsureTopicsReport {
+  created: string[];
+  kept: Array<{ topic: string; partitions: number; wanted: number }>;
+}
+
+/**
+ * Creates the topics that are missing; keeps existing ones as they are (their
+ * data and partition count belong to the operator: changing partitions would
+ * move keys between partitions).
+ */
+export async function ensureTopics(admin: Admin, specs: TopicSpec[]): Promise<EnsureTopicsReport> {
+  const existing = new Set(await admin.listTopics());
+  const missing = specs.filter((s) => !existing.has(s.topic));
+  if (missing.length > 0) {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((s) => ({ topic: s.topic, numPartitions: s.partitions, replicationFactor: -1 })),
+    });
+  }
+  const present = specs.filter((s) => existing.has(s.topic));
+  const kept: EnsureTopicsReport['kept'] = [];
+  if (present.length > 0) {
+    const metadata = await admin.fetchTopicMetadata({ topics: present.map((s) => s.topic) });
+    for (const t of metadata.topics) {
+      kept.push({ topic: t.name, partitions: t.partitions.length, wanted: present.find((s) => s.topic === t.name)!.partitions });
+    }
+  }
+  return { created: missing.map((s) => s.topic), kept };
+}

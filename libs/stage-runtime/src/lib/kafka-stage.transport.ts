@@ -1,0 +1,374 @@
+import { CloudEventHeader, deadLetterTopic, headerString, parseTimings } from '@conveyor/contracts';
+import { BaseRpcContext, type CustomTransportStrategy, type MessageHandler, Server } from '@nestjs/microservices';
+import { lastValueFrom } from 'rxjs';
+import {
+  Kafka,
+  logLevel as KafkaLogLevel,
+  type Consumer,
+  type EachBatchPayload,
+  type KafkaMessage,
+  type Message,
+  type Producer,
+} from 'kafkajs';
+import { backoffDelayMs, defaultRetryPolicy, shouldRetry, type RetryPolicy } from './backoff';
+import type { ClaimCheckStore } from './claim-check';
+import { ConcurrencyLimiter } from './concurrency-limiter';
+import { buildDeadLetter } from './dead-letter';
+import { readInbound } from './inbound';
+import { MicroBatcher, type BatchOptions } from './micro-batcher';
+import type { DeadLetterHook, StageObserver } from './observer';
+import { OffsetTracker } from './offset-tracker';
+import { buildOutbound, type OutboundContext, type OutboundLimits } from './outbound';
+import { classifyError, type ClassifiedError } from './stage-error';
+import { stageOptionsOf } from './stage-handler.decorator';
+import { outputsOf, type MessageOrigin, type StageMessage, type StageOutput, type StageResult } from './stage-message';
+import type { StageLogger } from './logger';
+
+export interface KafkaStageTransportOptions {
+  /** Stage name: consumer group `conveyor-<stage>`, `ce_source`, DLQ and log field. */
+  stage: string;
+  brokers: string[];
+  clientId?: string;
+  groupId?: string;
+  /** Prepended to every topic the handlers name (isolates pipelines sharing a cluster). */
+  topicPrefix?: string;
+  /** Messages processed at once across all partitions. */
+  maxInFlight: number;
+  /** Partitions whose fetched batches are worked on concurrently. */
+  partitionsConsumedConcurrently?: number;
+  limits: OutboundLimits;
+  claims?: ClaimCheckStore;
+  retry?: RetryPolicy;
+  deadLetterHook?: DeadLetterHook;
+  observer?: StageObserver;
+  logger: StageLogger;
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  /** Overrides the batch options declared by handlers that ask for batches. */
+  batchOverrides?: Partial<BatchOptions>;
+}
+
+/** Nest's context for a stage handler (`@Ctx()`): the message's origin. */
+export class StageContext extends BaseRpcContext<[MessageOrigin]> {
+  get origin(): MessageOrigin {
+    return this.args[0];
+  }
+}
+
+interface Route {
+  topic: string;
+  handler: MessageHandler;
+  /** Present when the handler asked for batches across messages. */
+  batcher?: MicroBatcher<StageMessage, StageResult>;
+}
+
+/** Thrown inside the loop when shutdown interrupts a retry: the message stays uncommitted. */
+class DrainInterrupted extends Error {}
+
+/**
+ * The stage runtime's transport: a Nest custom transport strategy that owns a
+ * kafkajs consumer group (eachBatch, manual commits) and an idempotent producer.
+ *
+ * Why not Nest's ServerKafka: it consumes with eachMessage only, retries a
+ * throwing handler forever on the same offset (one poison message blocks its
+ * partition) and garbles binary headers (DESIGN §10). Here a message's offset is
+ * committed only once its outputs are acknowledged (acks=-1) or it is in the
+ * dead-letter topic; bad input is dead-lettered at once, transient failures are
+ * retried with backoff first; shutdown drains in-flight work, commits, and
+ * leaves the group.
+ */
+export class KafkaStageTransport extends Server implements CustomTransportStrategy {
+  private kafka?: Kafka;
+  private consumer?: Consumer;
+  private producer?: Producer;
+  private readonly routes = new Map<string, Route>();
+  private readonly limiter: ConcurrencyLimiter;
+  private readonly retry: RetryPolicy;
+  private draining = false;
+  private joined = false;
+  private crashed: Error | undefined;
+  private pausedForBackpressure = false;
+
+  constructor(private readonly options: KafkaStageTransportOptions) {
+    super();
+    this.retry = options.retry ?? defaultRetryPolicy;
+    this.limiter = new ConcurrencyLimiter(options.maxInFlight, (saturated) => this.onSaturation(saturated));
+  }
+
+  /** Kafka connected, group joined, not draining: the readiness probe's view of Kafka. */
+  get isReady(): boolean {
+    return this.joined && !this.draining && !this.crashed;
+  }
+
+  get inFlight(): number {
+    return this.limiter.inFlight;
+  }
+
+  topicFor(logicalTopic: string): string {
+    return `${this.options.topicPrefix ?? ''}${logicalTopic}`;
+  }
+
+  async listen(callback: (error?: unknown) => void): Promise<void> {
+    try {
+      await this.start();
+      callback();
+    } catch (error) {
+      callback(error);
+    }
+  }
+
+  private async start(): Promise<void> {
+    const { stage, brokers, logger } = this.options;
+    this.kafka = new Kafka({
+      clientId: this.options.clientId ?? `conveyor-${stage}`,
+      brokers,
+      logLevel: KafkaLogLevel.WARN,
+      logCreator: () => (entry) => {
+        const { message, ...extra } = entry.log;
+        const level = entry.level <= KafkaLogLevel.ERROR ? 'error' : entry.level <= KafkaLogLevel.WARN ? 'warn' : 'debug';
+        logger[level]({ kafkajs: entry.namespace, ...extra }, message);
+      },
+    });
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.consumer = this.kafka.consumer({
+      groupId: this.topicFor(this.options.groupId ?? `conveyor-${stage}`),
+      allowAutoTopicCreation: false,
+      sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: this.options.heartbeatIntervalMs ?? 3_000,
+    });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
+      this.joined = true;
+      this.crashed = undefined;
+    });
+    this.consumer.on(this.consumer.events.CRASH, (event) => {
+      const { error, restart } = event.payload;
+      logger.error({ err: error, restart }, 'kafka consumer crashed');
+      this.joined = false;
+      if (!restart) this.crashed = error;
+    });
+
+    for (const [pattern, handler] of this.messageHandlers) {
+      const topic = this.topicFor(pattern);
+      const { batch } = stageOptionsOf(handler.extras);
+      const route: Route = { topic, handler };
+      if (batch) {
+        const options = { ...batch, ...this.options.batchOverrides };
+        route.batcher = new MicroBatcher<StageMessage, StageResult>(options, (messages) => this.invokeBatch(route, messages));
+      }
+      this.routes.set(topic, route);
+    }
+    if (this.routes.size === 0) throw new Error(`stage ${stage} has no @StageHandler`);
+
+    await this.producer.connect();
+    await this.consumer.connect();
+    // fromBeginning: a stage deployed after producers started must still see their requests.
+    await this.consumer.subscribe({ topics: [...this.routes.keys()], fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? Math.max(1, this.options.maxInFlight),
+      eachBatch: (payload) => this.consumeBatch(payload),
+    });
+    logger.info({ topics: [...this.routes.keys()], maxInFlight: this.options.maxInFlight }, 'stage consuming');
+  }
+
+  private async consumeBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, heartbeat, resolveOffset, commitOffsetsIfNecessary, isRunning, isStale } = payload;
+    const route = this.routes.get(batch.topic);
+    if (!route) return;
+    const tracker = new OffsetTracker();
+    // kafkajs has no background heartbeat: keep the session alive during long work.
+    const beat = setInterval(() => heartbeat().catch(() => undefined), this.options.heartbeatIntervalMs ?? 3_000);
+    const pending: Array<Promise<void>> = [];
+    let commitChain = Promise.resolve();
+    const commit = (offset: string): void => {
+      resolveOffset(offset);
+      const next = (BigInt(offset) + 1n).toString();
+      commitChain = commitChain.then(() =>
+        commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] }),
+      );
+    };
+    try {
+      for (const message of batch.messages) {
+        if (this.draining || !isRunning() || isStale()) break;
+        await this.limiter.acquire();
+        if (this.draining || !isRunning() || isStale()) {
+          this.limiter.release();
+          break;
+        }
+        tracker.start(message.offset);
+        const origin: MessageOrigin = { topic: batch.topic, partition: batch.partition, offset: message.offset };
+        pending.push(
+          this.processMessage(route, origin, message)
+            .then(() => {
+              const resolved = tracker.complete(message.offset);
+              if (resolved !== undefined) commit(resolved);
+            })
+            .finally(() => {
+              this.limiter.release();
+              this.options.observer?.inFlightChanged?.(this.limiter.inFlight, route.batcher?.queued ?? 0);
+            }),
+        );
+      }
+      const settled = await Promise.allSettled(pending);
+      await commitChain;
+      const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+      // An unfinished message (dead-letter publish failed, or drain interrupted a
+      // retry) stays uncommitted: throwing makes kafkajs re-fetch from the last commit.
+      if (failure && !(failure.reason instanceof DrainInterrupted)) throw failure.reason;
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
+  /** Runs one message to a settled state: outputs acknowledged, or dead-lettered. */
+  private async processMessage(route: Route, origin: MessageOrigin, message: KafkaMessage): Promise<void> {
+    const observer = this.options.observer;
+    const started = performance.now();
+    observer?.messageReceived?.(origin);
+    const work = async (): Promise<void> => {
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          const outputs = await this.handleOnce(route, origin, message, attempt, started);
+          observer?.messageSettled?.(origin, 'ok', performance.now() - started, outputs);
+          return;
+        } catch (error) {
+          const classified = classifyError(error);
+          if (shouldRetry(this.retry, attempt, classified.retriable)) {
+            observer?.messageRetried?.(origin, classified, attempt);
+            this.options.logger.warn({ origin, attempt, code: classified.code, err: error }, 'stage step failed, retrying');
+            await this.sleepUnlessDraining(backoffDelayMs(this.retry, attempt));
+            continue;
+          }
+          await this.deadLetter(origin, message, classified, attempt);
+          observer?.messageSettled?.(origin, 'dead-lettered', performance.now() - started, 0);
+          return;
+        }
+      }
+    };
+    return observer?.aroundMessage ? observer.aroundMessage(message.headers ?? {}, origin, work) : work();
+  }
+
+  private async handleOnce(route: Route, origin: MessageOrigin, message: KafkaMessage, attempt: number, started: number): Promise<number> {
+    const input = await readInbound(origin, message, attempt, this.options.claims);
+    const result = route.batcher ? await route.batcher.submit(input) : await this.invokeOne(route, input);
+    const outputs = outputsOf(result);
+    const stageMs = Math.round(performance.now() - started);
+    await this.publish(outputs, { id: input.id, traceparent: input.event.traceparent, tracestate: input.event.tracestate, timings: input.timings }, stageMs);
+    return outputs.length;
+  }
+
+  /** Sends outputs with acks=-1 and runs their acknowledgement callbacks. */
+  private async publish(outputs: StageOutput[], context: OutboundContext, stageMs: number): Promise<void> {
+    const byTopic = new Map<string, Message[]>();
+    for (const output of outputs) {
+      const topic = this.topicFor(output.topic);
+      const kafkaMessage = await buildOutbound(output, context, this.options.stage, stageMs, this.options.limits, this.options.claims);
+      byTopic.set(topic, [...(byTopic.get(topic) ?? []), kafkaMessage]);
+    }
+    if (byTopic.size > 0) {
+      await this.requireProducer().sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      });
+      for (const output of outputs) await output.onAcknowledged?.();
+    }
+  }
+
+  private async invokeOne(route: Route, input: StageMessage): Promise<StageResult> {
+    const result = await route.handler(input, new StageContext([input.origin]));
+    // A failing handler comes back as an erroring Observable from Nest's exception
+    // layer; lastValueFrom rethrows the original error (see PreserveErrorFilter).
+    return (await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined })) as StageResult;
+  }
+
+  private async invokeBatch(route: Route, inputs: StageMessage[]): Promise<Array<StageResult | Error>> {
+    const started = performance.now();
+    const result = await route.handler(inputs, new StageContext([inputs[0].origin]));
+    const results = (await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined })) as unknown;
+    this.options.observer?.batchRun?.(route.topic, inputs.length, performance.now() - started);
+    if (!Array.isArray(results) || results.length !== inputs.length) {
+      throw new Error(`batch handler for ${route.topic} must return one result per message (${inputs.length})`);
+    }
+    return results as Array<StageResult | Error>;
+  }
+
+  private async deadLetter(origin: MessageOrigin, message: KafkaMessage, error: ClassifiedError, attempts: number): Promise<void> {
+    const { stage, logger, deadLetterHook } = this.options;
+    const dlq = deadLetterTopic(origin.topic);
+    await this.requireProducer().send({
+      topic: dlq,
+      acks: -1,
+      messages: [buildDeadLetter(message, origin, error, stage, attempts)],
+    });
+    const requestId = headerString(message.headers ?? {}, CloudEventHeader.id) ?? message.key?.toString('utf8');
+    logger.warn({ requestId, origin, code: error.code, error: error.message, attempts, dlq }, 'message dead-lettered');
+    if (deadLetterHook) {
+      let timings: Record<string, number> = {};
+      try {
+        timings = parseTimings(message.headers ?? {});
+      } catch {
+        // A malformed timings header is one more symptom of the bad input; don't let it hide the failure.
+      }
+      const outputs = outputsOf(await deadLetterHook.onDeadLetter({ requestId, origin, error, stage, attempts, timings }));
+      if (outputs.length > 0 && requestId) {
+        const traceparent = headerString(message.headers ?? {}, CloudEventHeader.traceparent);
+        await this.publish(outputs, { id: requestId, traceparent, timings }, 0);
+      }
+    }
+  }
+
+  private requireProducer(): Producer {
+    if (!this.producer) throw new Error('transport not started');
+    return this.producer;
+  }
+
+  private async sleepUnlessDraining(ms: number): Promise<void> {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      if (this.draining) throw new DrainInterrupted('shutdown interrupted a retry');
+      await new Promise((resolve) => setTimeout(resolve, Math.min(50, until - Date.now())));
+    }
+  }
+
+  private onSaturation(saturated: boolean): void {
+    const consumer = this.consumer;
+    if (!consumer) return;
+    const topics = [...this.routes.keys()].map((topic) => ({ topic }));
+    // Backpressure: stop fetching more while the work queue is full. Fetched
+    // batches already running keep going; nothing is dropped.
+    if (saturated && !this.pausedForBackpressure) {
+      this.pausedForBackpressure = true;
+      consumer.pause(topics);
+    } else if (!saturated && this.pausedForBackpressure) {
+      this.pausedForBackpressure = false;
+      consumer.resume(topics);
+    }
+  }
+
+  /**
+   * Graceful stop: no new messages start, in-flight ones finish (their offsets
+   * are committed through the batch payload), then the consumer leaves the group.
+   */
+  async drain(graceMs = 30_000): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    this.options.logger.info({ inFlight: this.limiter.inFlight }, 'draining');
+    await Promise.race([this.limiter.idle(), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
+    await this.consumer?.disconnect();
+    await this.producer?.disconnect();
+    this.joined = false;
+  }
+
+  async close(): Promise<void> {
+    await this.drain();
+  }
+
+  on(): never {
+    throw new Error('KafkaStageTransport does not emit Nest transport events; use the StageObserver');
+  }
+
+  unwrap<T>(): T {
+    return { consumer: this.consumer, producer: this.producer } as T;
+  }
+}

@@ -1,0 +1,123 @@
+import type { INestApplication, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type Redis from 'ioredis';
+import type { Logger } from 'pino';
+import type { AddressInfo } from 'node:net';
+import { RedisClaimCheckStore } from './claim-check';
+import { KafkaStageTransport } from './kafka-stage.transport';
+import { PinoNestLogger } from './logger';
+import type { DeadLetterHook, StageObserver } from './observer';
+import { PreserveErrorFilter } from './preserve-error.filter';
+import { ReadinessRegistry } from './readiness';
+import {
+  DEAD_LETTER_HOOK,
+  STAGE_LOGGER,
+  STAGE_OBSERVER,
+  STAGE_REDIS,
+  STAGE_SETTINGS,
+  type StageRuntimeSettings,
+} from './settings';
+
+export interface RunningStage {
+  app: INestApplication;
+  transport: KafkaStageTransport;
+  /** The HTTP port actually bound (health, metrics). */
+  httpPort: number;
+  /** Drain (finish in-flight work, commit, leave the group), then close the app. */
+  stop(): Promise<void>;
+}
+
+function optional<T>(app: INestApplication, token: symbol): T | undefined {
+  try {
+    return app.get<T>(token, { strict: false });
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Starts one stage process: the Nest app (health endpoints over HTTP) with the
+ * Kafka stage transport connected as its microservice. The app module must
+ * import `StageRuntimeModule.forRoot(settings)`.
+ */
+export async function startStage(module: Type<unknown>): Promise<RunningStage> {
+  const app = await NestFactory.create(module, { bufferLogs: true, abortOnError: false });
+  const settings = app.get<StageRuntimeSettings>(STAGE_SETTINGS);
+  const logger = app.get<Logger>(STAGE_LOGGER);
+  app.useLogger(new PinoNestLogger(logger));
+  const redis = app.get<Redis>(STAGE_REDIS);
+  const transport = new KafkaStageTransport({
+    stage: settings.stage,
+    brokers: settings.brokers,
+    topicPrefix: settings.topicPrefix,
+    maxInFlight: settings.maxInFlight,
+    limits: { claimCheckThresholdBytes: settings.claimCheckThresholdBytes, maxMessageBytes: settings.maxMessageBytes },
+    claims: new RedisClaimCheckStore(redis, settings.claimTtlSeconds),
+    retry: settings.retry,
+    batchOverrides: settings.batch,
+    deadLetterHook: optional<DeadLetterHook>(app, DEAD_LETTER_HOOK),
+    observer: optional<StageObserver>(app, STAGE_OBSERVER),
+    logger,
+  });
+  const microservice = app.connectMicroservice({ strategy: transport }, { inheritAppConfig: false });
+  microservice.useGlobalFilters(new PreserveErrorFilter());
+  app.get(ReadinessRegistry).register('kafka', () => transport.isReady);
+  await app.startAllMicroservices();
+  await app.listen(settings.httpPort, settings.httpHost);
+  const httpPort = (app.getHttpServer().address() as AddressInfo).port;
+  logger.info({ httpPort }, `stage ${settings.stage} started`);
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      await transport.drain(settings.shutdownGraceMs);
+      await app.close();
+      logger.info('stage stopped');
+    })();
+    return stopping;
+  };
+  return { app, transport, httpPort, stop };
+}
+
+/**
+ * `main.ts` of a stage service: start, and on SIGTERM/SIGINT drain first (the
+ * handlers still need Redis and their models), then close everything and exit.
+ */
+export async function runStage(module: Type<unknown>): Promise<void> {
+  let running: RunningStage;
+  try {
+    running = await startStage(module);
+  } catch (error) {
+    process.stderr.write(`${JSON.stringify({ level: 'fatal', msg: 'stage failed to start', error: String(error) })}\n`);
+    process.exit(1);
+  }
+  const onSignal = (signal: NodeJS.Signals): void => {
+    running.app.get<Logger>(STAGE_LOGGER).info({ signal }, 'shutting down');
+    running.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  watchParent(() => onSignal('SIGTERM'));
+}
+
+/**
+ * A stage started by the local platform (`conveyor up`) exits on its own when
+ * that parent disappears, even if the parent was SIGKILLed and never got to
+ * stop it: no orphaned stage keeps consuming.
+ */
+function watchParent(onGone: () => void): void {
+  const parentPid = Number(process.env['CONVEYOR_PARENT_PID']);
+  if (!Number.isInteger(parentPid) || parentPid <= 1) return;
+  const timer = setInterval(() => {
+    try {
+      process.kill(parentPid, 0);
+    } catch {
+      clearInterval(timer);
+      onGone();
+    }
+  }, 1_000);
+  timer.unref();
+}

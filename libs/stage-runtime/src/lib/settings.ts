@@ -1,0 +1,30 @@
+import type { RetryPolicy } from './backoff';
+import type { BatchOptions } from './micro-batcher';
+
+/** Everything the runtime needs to run one stage process (built from validated config). */
+export interface StageRuntimeSettings {
+  stage: string;
+  brokers: string[];
+  redisUrl: string;
+  topicPrefix: string;
+  logLevel: string;
+  httpHost: string;
+  /** 0 picks a free port (tests). */
+  httpPort: number;
+  maxInFlight: number;
+  claimCheckThresholdBytes: number;
+  claimTtlSeconds: number;
+  maxMessageBytes: number;
+  shutdownGraceMs: number;
+  retry: RetryPolicy;
+  /** Overrides the batch options of handlers that ask for batches (per deployment: CPU vs GPU). */
+  batch?: Partial<BatchOptions>;
+}
+
+export const STAGE_SETTINGS = Symbol('STAGE_SETTINGS');
+export const STAGE_REDIS = Symbol('STAGE_REDIS');
+export const STAGE_LOGGER = Symbol('STAGE_LOGGER');
+/** Optional provider a pipeline registers to answer dead-lettered requests. */
+export const DEAD_LETTER_HOOK = Symbol('DEAD_LETTER_HOOK');
+/** Optional provider for tracing and metrics. */
+export const STAGE_OBSERVER = Symbol('STAGE_OBSERVER');

@@ -1,0 +1,27 @@
+import { EventPattern } from '@nestjs/microservices';
+import type { BatchOptions } from './micro-batcher';
+
+/** Key under which a handler's stage options travel in Nest's pattern extras. */
+export const STAGE_OPTIONS_KEY = 'conveyorStage';
+
+export interface StageHandlerOptions {
+  /**
+   * Ask for batches across messages: the handler then receives `StageMessage[]`
+   * and returns one `StageResult | Error` per message, in order.
+   */
+  batch?: BatchOptions;
+}
+
+/**
+ * Declares a stage step: `@StageHandler('ocr.requests') handle(@Payload() m: StageMessage)`.
+ * It is Nest's own `@EventPattern`, so pipes, guards, interceptors and filters
+ * apply as usual; the Kafka stage transport reads the options from its extras.
+ */
+export function StageHandler(topic: string, options: StageHandlerOptions = {}): MethodDecorator {
+  return EventPattern(topic, { [STAGE_OPTIONS_KEY]: options });
+}
+
+export function stageOptionsOf(extras: Record<string, unknown> | undefined): StageHandlerOptions {
+  const options = extras?.[STAGE_OPTIONS_KEY];
+  return (options ?? {}) as StageHandlerOptions;
+}

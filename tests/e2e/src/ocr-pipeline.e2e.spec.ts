@@ -1,0 +1,144 @@
+import { CloudEventHeader, decodeOcrResult, headerString, parseDeadLetterReason, resultRedisKey, type OcrResult } from '@conveyor/contracts';
+import { generateCorpus, scoreCorpus, type Corpus } from '@conveyor/corpus';
+import { OcrClient } from '@conveyor/ocr-client';
+import { startLocalPlatform, type LocalPlatform } from '@conveyor/platform';
+import { kafkaBrokers, redisUrl, uniqueName } from '@conveyor/testing';
+import Redis from 'ioredis';
+import { Kafka, logLevel, type Consumer, type KafkaMessage } from 'kafkajs';
+
+/**
+ * The whole pipeline for real: the project's Kafka, the machine's Redis, the
+ * four stage services as separate processes, images rendered with ground truth.
+ */
+jest.setTimeout(600_000);
+
+const CORPUS_SIZE = 16;
+const log: string[] = [];
+
+describe('OCR pipeline end to end (four services, real Kafka and Redis)', () => {
+  const prefix = `${uniqueName('e2e')}.`;
+  let platform: LocalPlatform;
+  let client: OcrClient;
+  let redis: Redis;
+  let corpus: Corpus;
+  let resultsConsumer: Consumer;
+  let dlqConsumer: Consumer;
+  const resultEvents: KafkaMessage[] = [];
+  const deadLetters: KafkaMessage[] = [];
+  const submitted: string[] = [];
+
+  const waitFor = async (what: string, predicate: () => boolean, timeoutMs = 120_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${log.slice(-40).join('\n')}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+
+  beforeAll(async () => {
+    corpus = await generateCorpus({ seed: 2026, count: CORPUS_SIZE, rotatedShare: 0.25 });
+    platform = await startLocalPlatform({
+      kafkaBrokers: kafkaBrokers().join(','),
+      kafkaPort: 0,
+      redisUrl: redisUrl(),
+      topicPrefix: prefix,
+      partitions: 2,
+      httpBasePort: 0,
+      env: { ...process.env, LOG_LEVEL: 'warn' },
+      log: (line) => log.push(line),
+    });
+    client = await OcrClient.connect({ brokers: kafkaBrokers(), redisUrl: redisUrl(), topicPrefix: prefix });
+    redis = new Redis(redisUrl());
+    const kafka = new Kafka({ clientId: 'e2e', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
+    resultsConsumer = kafka.consumer({ groupId: uniqueName('e2e-results') });
+    dlqConsumer = kafka.consumer({ groupId: uniqueName('e2e-dlq') });
+    for (const [consumer, topic, sink] of [
+      [resultsConsumer, `${prefix}ocr.results`, resultEvents],
+      [dlqConsumer, `${prefix}ocr.requests.dlq`, deadLetters],
+    ] as const) {
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({ eachMessage: async ({ message }) => void sink.push(message) });
+    }
+  });
+
+  afterAll(async () => {
+    await client?.close();
+    await resultsConsumer?.disconnect();
+    await dlqConsumer?.disconnect();
+    await platform?.stop();
+    if (redis) {
+      const keys = submitted.flatMap((id) => [resultRedisKey(id), `conveyor:announced:${id}`]);
+      if (keys.length) await redis.del(...keys);
+      redis.disconnect();
+    }
+    const admin = new Kafka({ clientId: 'e2e-cleanup', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+    if (topics.length) await admin.deleteTopics({ topics });
+    await admin.disconnect();
+  });
+
+  it('reads the rendered corpus accurately, upright and rotated alike, with one result per request', async () => {
+    const idsByItem = new Map<string, string>();
+    for (const item of corpus.items) {
+      const { id } = await client.submit(item.data, item.truth.format === 'png' ? 'image/png' : 'image/jpeg');
+      idsByItem.set(item.truth.id, id);
+      submitted.push(id);
+    }
+    const results = await client.waitForResults([...idsByItem.values()], { timeoutMs: 300_000 });
+    expect(results.size).toBe(CORPUS_SIZE);
+
+    const predictions = new Map<string, string[]>();
+    for (const [itemId, id] of idsByItem) {
+      const result = results.get(id) as OcrResult;
+      expect(result.status).toBe('ok');
+      expect(Object.keys(result.timings)).toEqual(expect.arrayContaining(['preprocess', 'features', 'inference', 'postprocess']));
+      predictions.set(itemId, result.lines.map((l) => l.text));
+    }
+    const score = scoreCorpus(corpus.items.map((i) => i.truth), predictions);
+    log.push(`e2e score: ${JSON.stringify({ overall: score.overall, upright: score.upright.cer, rotated: score.rotated.cer })}`);
+    expect(score.overall.cer).toBeLessThan(0.05);
+    expect(score.overall.exactLineRate).toBeGreaterThan(0.8);
+    expect(score.rotated.items).toBeGreaterThan(0);
+    expect(score.rotated.cer).toBeLessThan(score.upright.cer + 0.03);
+
+    // Exactly one event per request on the results topic, matching what Redis holds.
+    const ids = [...idsByItem.values()];
+    await waitFor('result events', () => ids.every((id) => resultEvents.some((m) => m.key?.toString() === id)));
+    await new Promise((r) => setTimeout(r, 1_000));
+    for (const id of ids) {
+      const events = resultEvents.filter((m) => headerString(m.headers, CloudEventHeader.id) === id);
+      expect(events).toHaveLength(1);
+      expect(decodeOcrResult(events[0].value!)).toEqual(results.get(id));
+    }
+  });
+
+  it('answers an undecodable image with a failed result and a dead letter, and keeps going', async () => {
+    const { id: badId } = await client.submit(Buffer.from('certainly not a PNG'), 'image/png');
+    const { id: goodId } = await client.submit(corpus.items[0].data, corpus.items[0].truth.format === 'png' ? 'image/png' : 'image/jpeg');
+    submitted.push(badId, goodId);
+    const results = await client.waitForResults([badId, goodId], { timeoutMs: 120_000 });
+    const bad = results.get(badId)!;
+    expect(bad.status).toBe('failed');
+    expect(bad.error).toMatchObject({ stage: 'preprocess' });
+    expect(results.get(goodId)?.status).toBe('ok');
+    await waitFor('dead letter', () => deadLetters.some((m) => m.key?.toString() === badId));
+    const reason = parseDeadLetterReason(deadLetters.find((m) => m.key?.toString() === badId)!.headers!);
+    expect(reason.stage).toBe('preprocess');
+    expect(reason.code).toBe(bad.error?.code);
+  });
+
+  it('keeps serving while one stage is restarted on its own', async () => {
+    await platform.supervisor.stop('features');
+    const item = corpus.items[1];
+    const { id } = await client.submit(item.data, item.truth.format === 'png' ? 'image/png' : 'image/jpeg');
+    submitted.push(id);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await redis.get(resultRedisKey(id))).toBeNull(); // waits at features' input, nothing lost
+    platform.supervisor.start(platform.supervisor.spec('features')!);
+    const results = await client.waitForResults([id], { timeoutMs: 180_000 });
+    expect(results.get(id)?.status).toBe('ok');
+    expect(results.get(id)?.lines.map((l) => l.text)).toEqual(item.truth.lines);
+  });
+});

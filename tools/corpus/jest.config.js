@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'corpus',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};
