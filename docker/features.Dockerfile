@@ -2,8 +2,8 @@
 #   docker build -f docker/features.Dockerfile -t ghcr.io/conveyor-ml/conveyor-features:dev .
 #
 # Every docker/<stage>.Dockerfile starts with the same `deps` and `runtime-deps`
-# stages, byte for byte (tools/deploy/validate.sh checks it), so BuildKit and
-# buildah build `npm ci` once and reuse the cached layers for all images.
+# stages, byte for byte (tools/deploy/validate.sh checks it), so Docker and podman
+# run `npm ci` once and reuse the cached layers for all five images.
 
 ARG NODE_IMAGE=node:24-bookworm-slim
 
@@ -14,7 +14,7 @@ ENV NX_DAEMON=false NX_NO_CLOUD=true
 # Only the manifests first: this layer stays cached until package-lock.json changes.
 # .npmrc carries onnxruntime-node-install=skip (no CUDA download on CPU images).
 COPY package.json package-lock.json .npmrc ./
-RUN --mount=type=cache,target=/root/.npm,sharing=locked npm ci --no-audit --no-fund
+RUN npm ci --no-audit --no-fund
 
 # ---- runtime-deps: production dependencies only, trimmed to this platform ----
 FROM ${NODE_IMAGE} AS runtime-deps
@@ -23,7 +23,7 @@ COPY package.json package-lock.json .npmrc ./
 # onnxruntime-node ships prebuilt binaries for every OS and CPU (~290 MB); keep only
 # linux/<this arch> (~45 MB). The stages that never run a model still load
 # onnxruntime-node (libs/ocr imports it), so the package itself must stay.
-RUN --mount=type=cache,target=/root/.npm,sharing=locked npm ci --omit=dev --no-audit --no-fund \
+RUN npm ci --omit=dev --no-audit --no-fund \
  && ort_bin=node_modules/onnxruntime-node/bin/napi-v6 \
  && keep="linux/$(node -p process.arch)" \
  && test -d "${ort_bin}/${keep}" \

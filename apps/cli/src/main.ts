@@ -3,9 +3,11 @@ import { findWorkspaceRoot } from '@conveyor/kafka-local';
 import { OcrExitCode, runOcrCommand } from '@conveyor/ocr-client';
 import { startLocalPlatform } from '@conveyor/platform';
 import { Command, InvalidArgumentError } from 'commander';
+import { silenceKafkajsNegativeTimeoutWarning } from '@conveyor/stage-runtime';
 
 // `conveyor`: the command line of the local platform. Logic lives in libs; this file only wires commands.
 
+silenceKafkajsNegativeTimeoutWarning();
 const env = process.env;
 const redisUrl = env['REDIS_URL'] || 'redis://127.0.0.1:6379';
 const topicPrefix = env['TOPIC_PREFIX'] ?? '';

@@ -62,7 +62,7 @@ export function connectedComponents(bitmap: Uint8Array, width: number, height: n
     const rowStart = runY.length;
     const row = y * width;
     let above = prevStart;
-    for (let x = 0; x < width; ) {
+    for (let x = 0; x < width;) {
       if (bitmap[row + x] === 0) {
         x++;
         continue;

@@ -9,14 +9,21 @@ function coordinates(width: number, height: number): RasterImage {
 }
 
 const rows = (image: RasterImage) =>
-  Array.from({ length: image.height }, (_, y) => [...image.data.subarray(y * image.width * image.channels, (y + 1) * image.width * image.channels)]);
+  Array.from({ length: image.height }, (_, y) => [
+    ...image.data.subarray(y * image.width * image.channels, (y + 1) * image.width * image.channels),
+  ]);
 
 describe('cropQuad', () => {
   const image = coordinates(8, 6);
   it.each<[string, Quad, object, number[][]]>([
     [
       'axis-aligned integer quad copies the pixels',
-      [[2, 1], [6, 1], [6, 4], [2, 4]],
+      [
+        [2, 1],
+        [6, 1],
+        [6, 4],
+        [2, 4],
+      ],
       {},
       [
         [12, 13, 14, 15],
@@ -27,7 +34,12 @@ describe('cropQuad', () => {
     [
       // Corners listed from the bottom-right: the crop comes out turned by a half.
       'a quad starting at the bottom-right reads upside down',
-      [[6, 4], [2, 4], [2, 1], [6, 1]],
+      [
+        [6, 4],
+        [2, 4],
+        [2, 1],
+        [6, 1],
+      ],
       {},
       [
         [46, 45, 44, 43],
@@ -38,7 +50,12 @@ describe('cropQuad', () => {
     [
       // 2 wide × 4 tall: 4/2 ≥ 1.5, turned a quarter counter-clockwise to lie down (4 wide × 2 tall).
       'a tall crop is laid down',
-      [[1, 1], [3, 1], [3, 5], [1, 5]],
+      [
+        [1, 1],
+        [3, 1],
+        [3, 5],
+        [1, 5],
+      ],
       {},
       [
         [12, 22, 32, 42],
@@ -47,7 +64,12 @@ describe('cropQuad', () => {
     ],
     [
       'unless asked not to',
-      [[1, 1], [3, 1], [3, 5], [1, 5]],
+      [
+        [1, 1],
+        [3, 1],
+        [3, 5],
+        [1, 5],
+      ],
       { rotateTall: false },
       [
         [11, 12],
@@ -58,7 +80,12 @@ describe('cropQuad', () => {
     ],
     [
       'samples outside the image repeat the edge',
-      [[-2, 0], [1, 0], [1, 1], [-2, 1]],
+      [
+        [-2, 0],
+        [1, 0],
+        [1, 1],
+        [-2, 1],
+      ],
       {},
       [[0, 0, 0]],
     ],
@@ -68,17 +95,38 @@ describe('cropQuad', () => {
 
   it('half-pixel offset: samples between columns are means', () => {
     // x = 0.5 and 1.5 on row 0: (0+1)/2 and (1+2)/2, rounded half up.
-    expect(rows(cropQuad(image, [[0.5, 0], [2.5, 0], [2.5, 1], [0.5, 1]]))).toEqual([[1, 2]]);
+    expect(
+      rows(
+        cropQuad(image, [
+          [0.5, 0],
+          [2.5, 0],
+          [2.5, 1],
+          [0.5, 1],
+        ]),
+      ),
+    ).toEqual([[1, 2]]);
   });
 
   it('keeps all channels', () => {
     const rgb: RasterImage = { width: 2, height: 1, channels: 3, data: Uint8Array.from([1, 2, 3, 4, 5, 6]) };
-    const crop = cropQuad(rgb, [[0, 0], [2, 0], [2, 1], [0, 1]]);
+    const crop = cropQuad(rgb, [
+      [0, 0],
+      [2, 0],
+      [2, 1],
+      [0, 1],
+    ]);
     expect([crop.width, crop.height, crop.channels, ...crop.data]).toEqual([2, 1, 3, 1, 2, 3, 4, 5, 6]);
   });
 
   it('rejects non-finite corners', () => {
-    expect(() => cropQuad(image, [[0, 0], [Number.NaN, 0], [2, 2], [0, 2]])).toThrow(/non-finite/);
+    expect(() =>
+      cropQuad(image, [
+        [0, 0],
+        [Number.NaN, 0],
+        [2, 2],
+        [0, 2],
+      ]),
+    ).toThrow(/non-finite/);
   });
 });
 
@@ -86,10 +134,39 @@ describe('rotate180 / rotate90CounterClockwise', () => {
   // 3 wide, 2 tall: values 0 1 2 / 10 11 12.
   const image = coordinates(3, 2);
   it.each<[string, (i: RasterImage) => RasterImage, number[][]]>([
-    ['half turn', rotate180, [[12, 11, 10], [2, 1, 0]]],
-    ['quarter turn counter-clockwise: the right column becomes the top row', rotate90CounterClockwise, [[2, 12], [1, 11], [0, 10]]],
-    ['two half turns are the identity', (i) => rotate180(rotate180(i)), [[0, 1, 2], [10, 11, 12]]],
-    ['four quarter turns are the identity', (i) => [1, 2, 3, 4].reduce((acc) => rotate90CounterClockwise(acc), i), [[0, 1, 2], [10, 11, 12]]],
+    [
+      'half turn',
+      rotate180,
+      [
+        [12, 11, 10],
+        [2, 1, 0],
+      ],
+    ],
+    [
+      'quarter turn counter-clockwise: the right column becomes the top row',
+      rotate90CounterClockwise,
+      [
+        [2, 12],
+        [1, 11],
+        [0, 10],
+      ],
+    ],
+    [
+      'two half turns are the identity',
+      (i) => rotate180(rotate180(i)),
+      [
+        [0, 1, 2],
+        [10, 11, 12],
+      ],
+    ],
+    [
+      'four quarter turns are the identity',
+      (i) => [1, 2, 3, 4].reduce((acc) => rotate90CounterClockwise(acc), i),
+      [
+        [0, 1, 2],
+        [10, 11, 12],
+      ],
+    ],
   ])('%s', (_name, turn, expected) => {
     expect(rows(turn(image))).toEqual(expected);
   });

@@ -30,12 +30,57 @@ describe('ctcGreedyDecode', () => {
   }
 
   it.each<[string, [number, number][], string, number]>([
-    ['repeats merge', [[1, 0.9], [1, 0.8], [2, 0.7]], 'ab', (0.9 + 0.7) / 2],
-    ['a blank separates a real double letter', [[1, 0.9], [0, 0.9], [1, 0.5]], 'aa', (0.9 + 0.5) / 2],
-    ['blanks only', [[0, 0.9], [0, 0.8]], '', 0],
+    [
+      'repeats merge',
+      [
+        [1, 0.9],
+        [1, 0.8],
+        [2, 0.7],
+      ],
+      'ab',
+      (0.9 + 0.7) / 2,
+    ],
+    [
+      'a blank separates a real double letter',
+      [
+        [1, 0.9],
+        [0, 0.9],
+        [1, 0.5],
+      ],
+      'aa',
+      (0.9 + 0.5) / 2,
+    ],
+    [
+      'blanks only',
+      [
+        [0, 0.9],
+        [0, 0.8],
+      ],
+      '',
+      0,
+    ],
     ['no steps', [], '', 0],
-    ['the space class decodes to a space', [[1, 1], [3, 0.6], [3, 0.9], [2, 0.8]], 'a b', (1 + 0.6 + 0.8) / 3],
-    ['leading and trailing blanks', [[0, 1], [2, 0.5], [0, 1]], 'b', 0.5],
+    [
+      'the space class decodes to a space',
+      [
+        [1, 1],
+        [3, 0.6],
+        [3, 0.9],
+        [2, 0.8],
+      ],
+      'a b',
+      (1 + 0.6 + 0.8) / 3,
+    ],
+    [
+      'leading and trailing blanks',
+      [
+        [0, 1],
+        [2, 0.5],
+        [0, 1],
+      ],
+      'b',
+      0.5,
+    ],
   ])('%s', (_name, path, text, confidence) => {
     const result = ctcGreedyDecode(steps(path), path.length, C, dictionary);
     expect(result.text).toBe(text);
@@ -49,7 +94,11 @@ describe('ctcGreedyDecode', () => {
 
   it.each<[string, () => unknown, RegExp]>([
     ['a window past the data', () => ctcGreedyDecode(new Float32Array(4), 2, C, dictionary), /exceeds/],
-    ['more classes than the dictionary covers', () => ctcGreedyDecode(new Float32Array(5), 1, 5, dictionary), /dictionary/],
+    [
+      'more classes than the dictionary covers',
+      () => ctcGreedyDecode(new Float32Array(5), 1, 5, dictionary),
+      /dictionary/,
+    ],
     ['a fractional step count', () => ctcGreedyDecode(new Float32Array(8), 1.5, C, dictionary), /bad shape/],
   ])('rejects %s', (_name, run, message) => {
     expect(run).toThrow(message);
@@ -66,7 +115,9 @@ describe('ctcGreedyDecodeBatch', () => {
   });
 
   it('refuses a dictionary that does not fit the model', () => {
-    expect(() => ctcGreedyDecodeBatch({ data: new Float32Array(4), shape: [1, 1, 4] }, ['x', 'y'])).toThrow(/4 classes/);
+    expect(() => ctcGreedyDecodeBatch({ data: new Float32Array(4), shape: [1, 1, 4] }, ['x', 'y'])).toThrow(
+      /4 classes/,
+    );
   });
 });
 

@@ -80,6 +80,7 @@ export function ctcGreedyDecodeBatch(output: FloatTensor, dictionary: readonly s
   const [n, steps, classes] = output.shape;
   assertDictionaryFits(dictionary, classes);
   const results: Recognition[] = [];
-  for (let i = 0; i < n; i++) results.push(ctcGreedyDecode(output.data, steps, classes, dictionary, i * steps * classes));
+  for (let i = 0; i < n; i++)
+    results.push(ctcGreedyDecode(output.data, steps, classes, dictionary, i * steps * classes));
   return results;
 }

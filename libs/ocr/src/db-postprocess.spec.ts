@@ -2,7 +2,11 @@ import { boxScore, extractBoxes, probabilityMapFromTensor, type ProbabilityMap }
 import type { Point } from './types';
 
 /** A width×height map of zeros with axis-aligned rectangles (inclusive pixel ranges) set to a value. */
-function mapWith(width: number, height: number, rects: [x0: number, y0: number, x1: number, y1: number, value: number][]): ProbabilityMap {
+function mapWith(
+  width: number,
+  height: number,
+  rects: [x0: number, y0: number, x1: number, y1: number, value: number][],
+): ProbabilityMap {
   const data = new Float32Array(width * height);
   for (const [x0, y0, x1, y1, value] of rects) {
     for (let y = y0; y <= y1; y++) for (let x = x0; x <= x1; x++) data[y * width + x] = value;
@@ -14,13 +18,66 @@ describe('boxScore', () => {
   // Left two columns are 1, the rest 0.
   const map = mapWith(4, 4, [[0, 0, 1, 3, 1]]);
   it.each<[string, Point[], number]>([
-    ['whole map', [[0, 0], [3, 0], [3, 3], [0, 3]], 0.5],
-    ['left half', [[0, 0], [1, 0], [1, 3], [0, 3]], 1],
-    ['right half', [[2, 0], [3, 0], [3, 3], [2, 3]], 0],
+    [
+      'whole map',
+      [
+        [0, 0],
+        [3, 0],
+        [3, 3],
+        [0, 3],
+      ],
+      0.5,
+    ],
+    [
+      'left half',
+      [
+        [0, 0],
+        [1, 0],
+        [1, 3],
+        [0, 3],
+      ],
+      1,
+    ],
+    [
+      'right half',
+      [
+        [2, 0],
+        [3, 0],
+        [3, 3],
+        [2, 3],
+      ],
+      0,
+    ],
     // Pixel centres with x + y ≤ 3: 10 of them, 7 in the left columns.
-    ['triangle', [[0, 0], [3, 0], [0, 3]], 0.7],
-    ['polygon partly outside the map is clipped', [[-5, -5], [1, -5], [1, 10], [-5, 10]], 1],
-    ['polygon wholly outside', [[10, 10], [12, 10], [12, 12], [10, 12]], 0],
+    [
+      'triangle',
+      [
+        [0, 0],
+        [3, 0],
+        [0, 3],
+      ],
+      0.7,
+    ],
+    [
+      'polygon partly outside the map is clipped',
+      [
+        [-5, -5],
+        [1, -5],
+        [1, 10],
+        [-5, 10],
+      ],
+      1,
+    ],
+    [
+      'polygon wholly outside',
+      [
+        [10, 10],
+        [12, 10],
+        [12, 12],
+        [10, 12],
+      ],
+      0,
+    ],
   ])('%s', (_name, polygon, expected) => {
     expect(boxScore(map, polygon)).toBeCloseTo(expected, 9);
   });
@@ -32,23 +89,88 @@ describe('extractBoxes', () => {
 
   it.each<[string, ProbabilityMap, object, { quad: Point[]; score: number }[]]>([
     // unclip 2.0 (default): d = 59·9·2 / (2·68) = 7.809 → 74.62 × 24.62 around the centre.
-    ['one line, default unclip', line, {}, [{ quad: [[12, 7], [87, 7], [87, 32], [12, 32]], score: 0.9 }]],
+    [
+      'one line, default unclip',
+      line,
+      {},
+      [
+        {
+          quad: [
+            [12, 7],
+            [87, 7],
+            [87, 32],
+            [12, 32],
+          ],
+          score: 0.9,
+        },
+      ],
+    ],
     // PaddleOCR's 1.5: d = 5.857 → 70.71 × 20.71.
-    ['one line, unclip 1.5', line, { unclipRatio: 1.5 }, [{ quad: [[14, 9], [85, 9], [85, 30], [14, 30]], score: 0.9 }]],
+    [
+      'one line, unclip 1.5',
+      line,
+      { unclipRatio: 1.5 },
+      [
+        {
+          quad: [
+            [14, 9],
+            [85, 9],
+            [85, 30],
+            [14, 30],
+          ],
+          score: 0.9,
+        },
+      ],
+    ],
     [
       'scaled onto a source twice the map size',
       line,
       { sourceWidth: 200, sourceHeight: 80 },
-      [{ quad: [[24, 14], [174, 14], [174, 64], [24, 64]], score: 0.9 }],
+      [
+        {
+          quad: [
+            [24, 14],
+            [174, 14],
+            [174, 64],
+            [24, 64],
+          ],
+          score: 0.9,
+        },
+      ],
     ],
     [
       'clipped at the image edge',
       mapWith(100, 40, [[0, 0, 59, 9, 0.8]]),
       {},
-      [{ quad: [[0, 0], [67, 0], [67, 17], [0, 17]], score: 0.8 }],
+      [
+        {
+          quad: [
+            [0, 0],
+            [67, 0],
+            [67, 17],
+            [0, 17],
+          ],
+          score: 0.8,
+        },
+      ],
     ],
     ['above the pixel threshold but below the box threshold', mapWith(100, 40, [[20, 15, 79, 24, 0.5]]), {}, []],
-    ['kept with a lower box threshold', mapWith(100, 40, [[20, 15, 79, 24, 0.5]]), { boxThreshold: 0.4 }, [{ quad: [[12, 7], [87, 7], [87, 32], [12, 32]], score: 0.5 }]],
+    [
+      'kept with a lower box threshold',
+      mapWith(100, 40, [[20, 15, 79, 24, 0.5]]),
+      { boxThreshold: 0.4 },
+      [
+        {
+          quad: [
+            [12, 7],
+            [87, 7],
+            [87, 32],
+            [12, 32],
+          ],
+          score: 0.5,
+        },
+      ],
+    ],
     ['below the pixel threshold', mapWith(100, 40, [[20, 15, 79, 24, 0.25]]), {}, []],
     ['a 2-pixel-high speck is noise', mapWith(100, 40, [[20, 15, 79, 16, 0.9]]), {}, []],
     [
@@ -60,8 +182,24 @@ describe('extractBoxes', () => {
       {},
       [
         // The upper line comes first; its grown box is clipped at y = 0.
-        { quad: [[12, 0], [87, 0], [87, 22], [12, 22]], score: 0.7 },
-        { quad: [[2, 32], [77, 32], [77, 57], [2, 57]], score: 0.9 },
+        {
+          quad: [
+            [12, 0],
+            [87, 0],
+            [87, 22],
+            [12, 22],
+          ],
+          score: 0.7,
+        },
+        {
+          quad: [
+            [2, 32],
+            [77, 32],
+            [77, 57],
+            [2, 57],
+          ],
+          score: 0.9,
+        },
       ],
     ],
   ])('%s', (_name, map, options, expected) => {

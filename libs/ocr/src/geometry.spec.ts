@@ -45,10 +45,49 @@ function bruteForceMinArea(points: Point[]): number {
 
 describe('polygonArea / polygonPerimeter', () => {
   it.each<[string, Point[], number, number]>([
-    ['unit square', [[0, 0], [1, 0], [1, 1], [0, 1]], 1, 4],
-    ['same square, other winding', [[0, 0], [0, 1], [1, 1], [1, 0]], 1, 4],
-    ['3-4-5 triangle', [[0, 0], [4, 0], [0, 3]], 6, 12],
-    ['10x2 rectangle', [[5, 5], [15, 5], [15, 7], [5, 7]], 20, 24],
+    [
+      'unit square',
+      [
+        [0, 0],
+        [1, 0],
+        [1, 1],
+        [0, 1],
+      ],
+      1,
+      4,
+    ],
+    [
+      'same square, other winding',
+      [
+        [0, 0],
+        [0, 1],
+        [1, 1],
+        [1, 0],
+      ],
+      1,
+      4,
+    ],
+    [
+      '3-4-5 triangle',
+      [
+        [0, 0],
+        [4, 0],
+        [0, 3],
+      ],
+      6,
+      12,
+    ],
+    [
+      '10x2 rectangle',
+      [
+        [5, 5],
+        [15, 5],
+        [15, 7],
+        [5, 7],
+      ],
+      20,
+      24,
+    ],
     ['single point', [[3, 3]], 0, 0],
   ])('%s', (_name, points, area, perimeter) => {
     expect(polygonArea(points)).toBeCloseTo(area, 9);
@@ -58,17 +97,80 @@ describe('polygonArea / polygonPerimeter', () => {
 
 describe('convexHull', () => {
   it.each<[string, Point[], Point[]]>([
-    ['square with interior points', [[0, 0], [2, 0], [2, 2], [0, 2], [1, 1], [0.5, 1.5]], [[0, 0], [2, 0], [2, 2], [0, 2]]],
-    ['collinear edge points are dropped', [[0, 0], [1, 0], [2, 0], [2, 1], [0, 1]], [[0, 0], [2, 0], [2, 1], [0, 1]]],
-    ['duplicates', [[1, 1], [1, 1], [3, 1], [3, 1], [2, 4]], [[1, 1], [3, 1], [2, 4]]],
-    ['all collinear keeps the ends', [[0, 0], [1, 1], [2, 2], [3, 3]], [[0, 0], [3, 3]]],
+    [
+      'square with interior points',
+      [
+        [0, 0],
+        [2, 0],
+        [2, 2],
+        [0, 2],
+        [1, 1],
+        [0.5, 1.5],
+      ],
+      [
+        [0, 0],
+        [2, 0],
+        [2, 2],
+        [0, 2],
+      ],
+    ],
+    [
+      'collinear edge points are dropped',
+      [
+        [0, 0],
+        [1, 0],
+        [2, 0],
+        [2, 1],
+        [0, 1],
+      ],
+      [
+        [0, 0],
+        [2, 0],
+        [2, 1],
+        [0, 1],
+      ],
+    ],
+    [
+      'duplicates',
+      [
+        [1, 1],
+        [1, 1],
+        [3, 1],
+        [3, 1],
+        [2, 4],
+      ],
+      [
+        [1, 1],
+        [3, 1],
+        [2, 4],
+      ],
+    ],
+    [
+      'all collinear keeps the ends',
+      [
+        [0, 0],
+        [1, 1],
+        [2, 2],
+        [3, 3],
+      ],
+      [
+        [0, 0],
+        [3, 3],
+      ],
+    ],
     ['one point', [[5, 7]], [[5, 7]]],
   ])('%s', (_name, points, expected) => {
     expect(sortPoints(convexHull(points))).toEqual(sortPoints(expected));
   });
 
   it('returns vertices in one consistent turning direction', () => {
-    const hull = convexHull([[0, 0], [4, 0], [4, 3], [0, 3], [2, 1]]);
+    const hull = convexHull([
+      [0, 0],
+      [4, 0],
+      [4, 3],
+      [0, 3],
+      [2, 1],
+    ]);
     for (let i = 0; i < hull.length; i++) {
       const [o, a, b] = [hull[i], hull[(i + 1) % hull.length], hull[(i + 2) % hull.length]];
       expect((a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])).toBeGreaterThan(0);
@@ -79,13 +181,57 @@ describe('convexHull', () => {
 describe('minAreaRect', () => {
   const s = Math.SQRT1_2;
   it.each<[string, Point[], { center: Point; sides: [number, number]; angleDeg?: number }]>([
-    ['axis-aligned rectangle corners', [[10, 20], [50, 20], [50, 30], [10, 30]], { center: [30, 25], sides: [10, 40], angleDeg: 0 }],
-    ['rectangle with interior points', [[0, 0], [6, 0], [6, 2], [0, 2], [3, 1], [1, 1]], { center: [3, 1], sides: [2, 6], angleDeg: 0 }],
+    [
+      'axis-aligned rectangle corners',
+      [
+        [10, 20],
+        [50, 20],
+        [50, 30],
+        [10, 30],
+      ],
+      { center: [30, 25], sides: [10, 40], angleDeg: 0 },
+    ],
+    [
+      'rectangle with interior points',
+      [
+        [0, 0],
+        [6, 0],
+        [6, 2],
+        [0, 2],
+        [3, 1],
+        [1, 1],
+      ],
+      { center: [3, 1], sides: [2, 6], angleDeg: 0 },
+    ],
     // A square turned 45°: its own sides (length √2·2), not the 4×4 axis-aligned box.
-    ['square turned 45°', [[0, 2], [2, 0], [4, 2], [2, 4]], { center: [2, 2], sides: [2 / s, 2 / s] }],
+    [
+      'square turned 45°',
+      [
+        [0, 2],
+        [2, 0],
+        [4, 2],
+        [2, 4],
+      ],
+      { center: [2, 2], sides: [2 / s, 2 / s] },
+    ],
     ['single point', [[3, 4]], { center: [3, 4], sides: [0, 0], angleDeg: 0 }],
-    ['two points', [[0, 0], [3, 4]], { center: [1.5, 2], sides: [0, 5] }],
-    ['collinear points', [[0, 0], [1, 0], [5, 0]], { center: [2.5, 0], sides: [0, 5], angleDeg: 0 }],
+    [
+      'two points',
+      [
+        [0, 0],
+        [3, 4],
+      ],
+      { center: [1.5, 2], sides: [0, 5] },
+    ],
+    [
+      'collinear points',
+      [
+        [0, 0],
+        [1, 0],
+        [5, 0],
+      ],
+      { center: [2.5, 0], sides: [0, 5], angleDeg: 0 },
+    ],
   ])('%s', (_name, points, expected) => {
     const rect = minAreaRect(points);
     expect(rect.center[0]).toBeCloseTo(expected.center[0], 9);
@@ -102,7 +248,10 @@ describe('minAreaRect', () => {
     const mid = (a: Point, b: Point): Point => [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2];
     const rect = minAreaRect([...corners, mid(corners[0], corners[1]), mid(corners[1], corners[2])]);
     // The same rectangle may come back as 10×40 turned a further 90°: compare the shape, not the encoding.
-    expect([rect.width, rect.height].sort((a, b) => a - b).map((v) => v.toFixed(9))).toEqual(['10.000000000', '40.000000000']);
+    expect([rect.width, rect.height].sort((a, b) => a - b).map((v) => v.toFixed(9))).toEqual([
+      '10.000000000',
+      '40.000000000',
+    ]);
     expect(rounded(rectCorners(rect))).toEqual(rounded(corners));
   });
 
@@ -138,15 +287,49 @@ describe('orderQuad', () => {
     ['already ordered', [tl, tr, br, bl], [tl, tr, br, bl]],
     ['shuffled', [br, tl, bl, tr], [tl, tr, br, bl]],
     ['counter-clockwise input', [tl, bl, br, tr], [tl, tr, br, bl]],
-    ['tilted the other way', [[10, 12], [50, 10], [51, 28], [11, 30]], [[10, 12], [50, 10], [51, 28], [11, 30]]],
+    [
+      'tilted the other way',
+      [
+        [10, 12],
+        [50, 10],
+        [51, 28],
+        [11, 30],
+      ],
+      [
+        [10, 12],
+        [50, 10],
+        [51, 28],
+        [11, 30],
+      ],
+    ],
     // Exact 45° tie: the edge pointing up-right starts the quad.
-    ['diamond', [[0, -1], [1, 0], [0, 1], [-1, 0]], [[-1, 0], [0, -1], [1, 0], [0, 1]]],
+    [
+      'diamond',
+      [
+        [0, -1],
+        [1, 0],
+        [0, 1],
+        [-1, 0],
+      ],
+      [
+        [-1, 0],
+        [0, -1],
+        [1, 0],
+        [0, 1],
+      ],
+    ],
   ])('%s', (_name, points, expected) => {
     expect(orderQuad(points)).toEqual(expected);
   });
 
   it('needs four points', () => {
-    expect(() => orderQuad([[0, 0], [1, 0], [1, 1]])).toThrow(/4 points/);
+    expect(() =>
+      orderQuad([
+        [0, 0],
+        [1, 0],
+        [1, 1],
+      ]),
+    ).toThrow(/4 points/);
   });
 });
 
@@ -154,7 +337,7 @@ describe('unclipRect', () => {
   it.each<[string, number, number, number, number, number]>([
     // distance = w·h·ratio / (2(w+h))
     ['100×20 at 1.5: d = 12.5', 100, 20, 1.5, 125, 45],
-    ['100×20 at 2.0: d = 16.667', 100, 20, 2, 100 + 2 * (2000 * 2) / 240, 20 + 2 * (2000 * 2) / 240],
+    ['100×20 at 2.0: d = 16.667', 100, 20, 2, 100 + (2 * (2000 * 2)) / 240, 20 + (2 * (2000 * 2)) / 240],
     ['square 10×10 at 2: d = 5', 10, 10, 2, 20, 20],
     ['degenerate 0×0 is unchanged', 0, 0, 2, 0, 0],
   ])('%s', (_name, width, height, ratio, expectedWidth, expectedHeight) => {
@@ -167,12 +350,41 @@ describe('unclipRect', () => {
 });
 
 describe('perspectiveTransform', () => {
-  const unit: Quad = [[0, 0], [1, 0], [1, 1], [0, 1]];
+  const unit: Quad = [
+    [0, 0],
+    [1, 0],
+    [1, 1],
+    [0, 1],
+  ];
   it.each<[string, Quad]>([
     ['identity', unit],
-    ['scale and shift', [[10, 20], [30, 20], [30, 25], [10, 25]]],
-    ['rotation', [[5, 0], [5, 2], [3, 2], [3, 0]]],
-    ['general quadrilateral', [[0, 0], [4, 1], [5, 5], [-1, 3]]],
+    [
+      'scale and shift',
+      [
+        [10, 20],
+        [30, 20],
+        [30, 25],
+        [10, 25],
+      ],
+    ],
+    [
+      'rotation',
+      [
+        [5, 0],
+        [5, 2],
+        [3, 2],
+        [3, 0],
+      ],
+    ],
+    [
+      'general quadrilateral',
+      [
+        [0, 0],
+        [4, 1],
+        [5, 5],
+        [-1, 3],
+      ],
+    ],
   ])('maps each corner onto its target: %s', (_name, to) => {
     const m = perspectiveTransform(unit, to);
     unit.forEach(([x, y], i) => {
@@ -183,13 +395,25 @@ describe('perspectiveTransform', () => {
   });
 
   it('maps the centre of a parallelogram to its centre (affine case)', () => {
-    const m = perspectiveTransform(unit, [[0, 0], [4, 2], [5, 5], [1, 3]]);
+    const m = perspectiveTransform(unit, [
+      [0, 0],
+      [4, 2],
+      [5, 5],
+      [1, 3],
+    ]);
     const [u, v] = applyHomography(m, 0.5, 0.5);
     expect(u).toBeCloseTo(2.5, 9);
     expect(v).toBeCloseTo(2.5, 9);
   });
 
   it('rejects a degenerate quadrilateral', () => {
-    expect(() => perspectiveTransform(unit, [[0, 0], [1, 0], [2, 0], [3, 0]])).toThrow(/degenerate/);
+    expect(() =>
+      perspectiveTransform(unit, [
+        [0, 0],
+        [1, 0],
+        [2, 0],
+        [3, 0],
+      ]),
+    ).toThrow(/degenerate/);
   });
 });

@@ -44,9 +44,7 @@ function cross(o: Point, a: Point, b: Point): number {
  * looks clockwise on screen, where y grows downwards).
  */
 export function convexHull(points: readonly Point[]): Point[] {
-  const sorted = points
-    .map((p): Point => [p[0], p[1]])
-    .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const sorted = points.map((p): Point => [p[0], p[1]]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   const unique = sorted.filter((p, i) => i === 0 || p[0] !== sorted[i - 1][0] || p[1] !== sorted[i - 1][1]);
   if (unique.length < 3) return unique;
   const lower: Point[] = [];

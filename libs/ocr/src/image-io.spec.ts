@@ -12,14 +12,18 @@ describe('decodeImage', () => {
   });
 
   it('promotes grey to three channels', async () => {
-    const png = await sharp(Buffer.from([10, 20, 30, 40]), { raw: { width: 2, height: 2, channels: 1 } }).png().toBuffer();
+    const png = await sharp(Buffer.from([10, 20, 30, 40]), { raw: { width: 2, height: 2, channels: 1 } })
+      .png()
+      .toBuffer();
     const image = await decodeImage(png);
     expect(image.channels).toBe(3);
     expect([...image.data.subarray(0, 6)]).toEqual([10, 10, 10, 20, 20, 20]);
   });
 
   it('flattens transparency onto white', async () => {
-    const png = await sharp({ create: { width: 1, height: 1, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } })
+    const png = await sharp({
+      create: { width: 1, height: 1, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } },
+    })
       .png()
       .toBuffer();
     expect([...(await decodeImage(png)).data]).toEqual([255, 255, 255]);
@@ -43,7 +47,9 @@ describe('decodeImage', () => {
   });
 
   it('refuses images above the pixel limit', async () => {
-    const png = await sharp({ create: { width: 100, height: 100, channels: 3, background: '#fff' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 100, height: 100, channels: 3, background: '#fff' } })
+      .png()
+      .toBuffer();
     await expect(decodeImage(png, { maxPixels: 5000 })).rejects.toThrow(/pixel limit/i);
   });
 });

@@ -11,4 +11,6 @@ export * from './orientation';
 export * from './reading-order';
 export * from './image-io';
 export * from './models';
+export * from './line-detector';
+export * from './line-recognizer';
 export * from './engine';

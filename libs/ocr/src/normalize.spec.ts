@@ -7,7 +7,7 @@ const image: RasterImage = { width: 2, height: 1, channels: 3, data: Uint8Array.
 describe('normalizeToChw', () => {
   it.each<[string, Normalization, number[]]>([
     // BGR planes: [B0, B1], [G0, G1], [R0, R1]; (v/255 - 0.5) / 0.5.
-    ['recognition: [-1, 1] in BGR order', REC_NORMALIZATION, [128 / 255 * 2 - 1, -0.6, -1, -0.6, 1, -0.6]],
+    ['recognition: [-1, 1] in BGR order', REC_NORMALIZATION, [(128 / 255) * 2 - 1, -0.6, -1, -0.6, 1, -0.6]],
     [
       'detection: ImageNet statistics indexed by tensor channel (B gets 0.485/0.229)',
       DET_NORMALIZATION,
@@ -29,9 +29,9 @@ describe('normalizeToChw', () => {
   });
 
   it('rejects a non-RGB image', () => {
-    expect(() => normalizeToChw({ width: 1, height: 1, channels: 1, data: new Uint8Array(1) }, REC_NORMALIZATION)).toThrow(
-      /3-channel/,
-    );
+    expect(() =>
+      normalizeToChw({ width: 1, height: 1, channels: 1, data: new Uint8Array(1) }, REC_NORMALIZATION),
+    ).toThrow(/3-channel/);
   });
 });
 
@@ -61,7 +61,11 @@ describe('normalizeInto', () => {
     ['an offset past the end', { width: 2, height: 1, length: 6, offset: 1 }, /too small/],
   ])('rejects %s', (_name, t, message) => {
     expect(() =>
-      normalizeInto(image, { data: new Float32Array(t.length), width: t.width, height: t.height, offset: t.offset }, REC_NORMALIZATION),
+      normalizeInto(
+        image,
+        { data: new Float32Array(t.length), width: t.width, height: t.height, offset: t.offset },
+        REC_NORMALIZATION,
+      ),
     ).toThrow(message);
   });
 });

@@ -34,10 +34,25 @@ describe('pageOrientationVote', () => {
 
 describe('lineRotations', () => {
   it.each<[string, AngleScore[], object, { pageAngle: 0 | 180; rotate: boolean[] }]>([
-    ['upright page: only sure 180° lines turn', [up(0.99), down(0.95), down(0.6)], {}, { pageAngle: 0, rotate: [false, true, false] }],
+    [
+      'upright page: only sure 180° lines turn',
+      [up(0.99), down(0.95), down(0.6)],
+      {},
+      { pageAngle: 0, rotate: [false, true, false] },
+    ],
     // Upside-down page: unsure lines follow the page; a line sure to be upright stays.
-    ['upside-down page: unsure lines follow the page', [down(0.99), down(0.97), up(0.6), up(0.95)], {}, { pageAngle: 180, rotate: [true, true, true, false] }],
-    ['without the page vote: per line, as PaddleOCR', [down(0.99), down(0.97), up(0.6)], { usePageVote: false }, { pageAngle: 0, rotate: [true, true, false] }],
+    [
+      'upside-down page: unsure lines follow the page',
+      [down(0.99), down(0.97), up(0.6), up(0.95)],
+      {},
+      { pageAngle: 180, rotate: [true, true, true, false] },
+    ],
+    [
+      'without the page vote: per line, as PaddleOCR',
+      [down(0.99), down(0.97), up(0.6)],
+      { usePageVote: false },
+      { pageAngle: 0, rotate: [true, true, false] },
+    ],
     ['a stricter threshold', [down(0.95), down(0.95)], { threshold: 0.99 }, { pageAngle: 0, rotate: [false, false] }],
   ])('%s', (_name, scores, options, expected) => {
     expect(lineRotations(scores, options)).toEqual(expected);

@@ -34,18 +34,18 @@ describe('sortReadingOrder', () => {
     ],
     [
       'a tall cell spanning two rows comes first in its row',
-      [line('small-right', box(200, 25, 80, 20)), line('tall-left', box(0, 0, 80, 70)), line('below', box(0, 90, 80, 20))],
+      [
+        line('small-right', box(200, 25, 80, 20)),
+        line('tall-left', box(0, 0, 80, 70)),
+        line('below', box(0, 90, 80, 20)),
+      ],
       {},
       ['tall-left', 'small-right', 'below'],
     ],
     [
       // Upside-down page: the image's bottom line is the page's first; within a row, right to left in the image.
       'an upside-down page reads from the image bottom-right',
-      [
-        line('last', box(0, 0, 100, 20)),
-        line('first-b', box(0, 30, 100, 20)),
-        line('first-a', box(120, 31, 100, 20)),
-      ],
+      [line('last', box(0, 0, 100, 20)), line('first-b', box(0, 30, 100, 20)), line('first-a', box(120, 31, 100, 20))],
       { pageAngle: 180 },
       ['first-a', 'first-b', 'last'],
     ],

@@ -31,7 +31,9 @@ export function sortReadingOrder<T extends { readonly box: Quad }>(
   options: { pageAngle?: LineAngle } = {},
 ): T[] {
   const sign = options.pageAngle === 180 ? -1 : 1;
-  const extents = lines.map((line, i) => extentOf(line.box, i, sign)).sort((a, b) => a.centerY - b.centerY || a.left - b.left);
+  const extents = lines
+    .map((line, i) => extentOf(line.box, i, sign))
+    .sort((a, b) => a.centerY - b.centerY || a.left - b.left);
   const rows: { top: number; bottom: number; members: Extent[] }[] = [];
   for (const e of extents) {
     const row = rows[rows.length - 1];

@@ -1,4 +1,12 @@
-import { batchLineInputs, CLS_WIDTH, recInputWidth, recWidthBucket, toClsInput, toRecInput, type LineInput } from './rec-input';
+import {
+  batchLineInputs,
+  CLS_WIDTH,
+  recInputWidth,
+  recWidthBucket,
+  toClsInput,
+  toRecInput,
+  type LineInput,
+} from './rec-input';
 import type { RasterImage } from './types';
 
 const solid = (width: number, height: number, value: number): RasterImage => ({
@@ -100,7 +108,12 @@ describe('batchLineInputs', () => {
   it.each<[string, LineInput[], number | undefined, RegExp]>([
     ['an empty batch', [], undefined, /empty/],
     ['an input wider than the bucket', [input(3, 1)], 2, /> 2/],
-    ['mixed heights', [input(3, 1), { ...input(3, 1), height: 3, data: new Float32Array(27) }], undefined, /mixed heights/],
+    [
+      'mixed heights',
+      [input(3, 1), { ...input(3, 1), height: 3, data: new Float32Array(27) }],
+      undefined,
+      /mixed heights/,
+    ],
     ['a short buffer', [{ ...input(3, 1), data: new Float32Array(5) }], undefined, /not 3x2x3/],
   ])('rejects %s', (_name, inputs, width, message) => {
     expect(() => batchLineInputs(inputs, width)).toThrow(message);

@@ -29,7 +29,8 @@ export interface RecInputOptions {
 export function recInputWidth(cropWidth: number, cropHeight: number, options: RecInputOptions = {}): number {
   const height = options.height ?? REC_HEIGHT;
   const maxWidth = options.maxWidth ?? REC_MAX_WIDTH;
-  if (!(cropWidth > 0 && cropHeight > 0)) throw new RangeError(`recInputWidth: bad crop size ${cropWidth}x${cropHeight}`);
+  if (!(cropWidth > 0 && cropHeight > 0))
+    throw new RangeError(`recInputWidth: bad crop size ${cropWidth}x${cropHeight}`);
   return Math.min(Math.max(Math.ceil((height * cropWidth) / cropHeight), 1), maxWidth);
 }
 

@@ -7,6 +7,7 @@ export * from './lib/inbound';
 export * from './lib/kafka-stage.transport';
 export * from './lib/logger';
 export * from './lib/micro-batcher';
+export * from './lib/node-warnings';
 export * from './lib/observer';
 export * from './lib/offset-tracker';
 export * from './lib/outbound';

@@ -1,1 +1,16 @@
-export {};
+export { uniqueName } from './names';
+export {
+  kafkaBrokers,
+  testKafka,
+  withAdmin,
+  createTopics,
+  deleteTopics,
+  deleteGroups,
+  consumeMessages,
+  type TopicSpec,
+  type ConsumeOptions,
+  type ReceivedMessage,
+} from './kafka';
+export { redisUrl, redisKeyPrefix, deleteRedisKeys, withRedis, DEFAULT_REDIS_URL } from './redis';
+export { chooseTestKafkaProvider, setUpTestKafka, tearDownTestKafka, type TestKafkaProvider } from './jest-kafka';
+export { isDockerAvailable } from './docker';

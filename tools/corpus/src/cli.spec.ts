@@ -19,7 +19,24 @@ function parse(args: string[]): { error: string } | { options: ReturnType<typeof
 
 describe('corpus CLI arguments', () => {
   it('parses a full command line', () => {
-    const result = parse(['--count', '5', '--seed', '42', '--out', '/tmp/c', '--rotated-share', '0.5', '--noise-share', '0', '--formats', 'jpg,png', '--max-width', '800', '--fonts', 'DejaVu Sans, DejaVu Serif']);
+    const result = parse([
+      '--count',
+      '5',
+      '--seed',
+      '42',
+      '--out',
+      '/tmp/c',
+      '--rotated-share',
+      '0.5',
+      '--noise-share',
+      '0',
+      '--formats',
+      'jpg,png',
+      '--max-width',
+      '800',
+      '--fonts',
+      'DejaVu Sans, DejaVu Serif',
+    ]);
     expect(result).toEqual({
       options: {
         count: 5,
@@ -36,7 +53,15 @@ describe('corpus CLI arguments', () => {
 
   it('applies defaults', () => {
     expect(parse(['--count', '1', '--seed', '0', '--out', '/tmp/c'])).toEqual({
-      options: { count: 1, seed: 0, outDir: '/tmp/c', rotatedShare: 0.25, noiseShare: 0.3, formats: ['png', 'jpeg'], maxWidth: 960 },
+      options: {
+        count: 1,
+        seed: 0,
+        outDir: '/tmp/c',
+        rotatedShare: 0.25,
+        noiseShare: 0.3,
+        formats: ['png', 'jpeg'],
+        maxWidth: 960,
+      },
     });
   });
 
@@ -48,10 +73,16 @@ describe('corpus CLI arguments', () => {
     [['--count', '0', '--seed', '1', '--out', 'x'], /count must be an integer/],
     [['--count', '1', '--seed', '-3', '--out', 'x'], /seed must be an integer in \[0, 4294967295\]/],
     [['--count', '1', '--seed', '4294967296', '--out', 'x'], /seed must be an integer/],
-    [['--count', '1', '--seed', '1', '--out', 'x', '--rotated-share', '1.2'], /rotated-share must be a number in \[0, 1\]/],
+    [
+      ['--count', '1', '--seed', '1', '--out', 'x', '--rotated-share', '1.2'],
+      /rotated-share must be a number in \[0, 1\]/,
+    ],
     [['--count', '1', '--seed', '1', '--out', 'x', '--noise-share', 'abc'], /noise-share must be a number/],
     [['--count', '1', '--seed', '1', '--out', 'x', '--formats', 'png,gif'], /unknown: gif/],
-    [['--count', '1', '--seed', '1', '--out', 'x', '--max-width', '600'], /max-width must be an integer in \[640, 10000\]/],
+    [
+      ['--count', '1', '--seed', '1', '--out', 'x', '--max-width', '600'],
+      /max-width must be an integer in \[640, 10000\]/,
+    ],
   ])('rejects %j', (args, message) => {
     const result = parse(args);
     expect(result).toHaveProperty('error');

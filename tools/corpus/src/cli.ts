@@ -24,11 +24,16 @@ function fraction(name: string) {
 }
 
 function formatList(value: string): ImageFormat[] {
-  const names = value.split(',').map((f) => f.trim().toLowerCase()).filter((f) => f.length > 0);
+  const names = value
+    .split(',')
+    .map((f) => f.trim().toLowerCase())
+    .filter((f) => f.length > 0);
   const formats = names.map((f) => (f === 'jpg' ? 'jpeg' : f));
   const unknown = formats.filter((f) => !(IMAGE_FORMATS as readonly string[]).includes(f));
   if (formats.length === 0 || unknown.length > 0) {
-    throw new InvalidArgumentError(`formats must be a comma-separated list of ${IMAGE_FORMATS.join(', ')}${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}.`);
+    throw new InvalidArgumentError(
+      `formats must be a comma-separated list of ${IMAGE_FORMATS.join(', ')}${unknown.length ? ` (unknown: ${unknown.join(', ')})` : ''}.`,
+    );
   }
   return formats as ImageFormat[];
 }
@@ -44,8 +49,14 @@ export function buildCommand(): Command {
     .option('--noise-share <p>', 'share of images with pixel noise', fraction('noise-share'), 0.3)
     .option('--formats <list>', 'formats to draw from: png,jpeg', formatList, [...IMAGE_FORMATS])
     .option('--max-width <px>', 'widest image; text shrinks to fit', integer('max-width', MIN_MAX_WIDTH, 10_000), 960)
-    .option('--fonts <list>', 'font families to use (default: installed DejaVu/Liberation/Noto families)', (v: string) =>
-      v.split(',').map((f) => f.trim()).filter((f) => f.length > 0),
+    .option(
+      '--fonts <list>',
+      'font families to use (default: installed DejaVu/Liberation/Noto families)',
+      (v: string) =>
+        v
+          .split(',')
+          .map((f) => f.trim())
+          .filter((f) => f.length > 0),
     )
     .option('--quiet', 'print nothing on success');
 }

@@ -77,7 +77,8 @@ export function resolveSettings(options: CorpusOptions): Settings {
   const formats = [...(options.formats ?? IMAGE_FORMATS)];
   if (formats.length === 0) throw new RangeError('formats must name at least one format');
   for (const f of formats) {
-    if (!IMAGE_FORMATS.includes(f)) throw new RangeError(`unknown format "${f}" (expected ${IMAGE_FORMATS.join(', ')})`);
+    if (!IMAGE_FORMATS.includes(f))
+      throw new RangeError(`unknown format "${f}" (expected ${IMAGE_FORMATS.join(', ')})`);
   }
   const maxWidth = options.maxWidth ?? 960;
   if (!Number.isInteger(maxWidth) || maxWidth < MIN_MAX_WIDTH || maxWidth > 10_000) {
@@ -131,7 +132,12 @@ interface MarginDraw {
 type Margins = PageStyle['margin'];
 
 function margins(draws: readonly MarginDraw[], fontSize: number): Margins {
-  const [top, right, bottom, left] = draws.map((d) => Math.round(fontSize * d.perEm) + d.extra) as [number, number, number, number];
+  const [top, right, bottom, left] = draws.map((d) => Math.round(fontSize * d.perEm) + d.extra) as [
+    number,
+    number,
+    number,
+    number,
+  ];
   return { top, right, bottom, left };
 }
 
@@ -192,7 +198,9 @@ export async function generateItem(
   for (const line of lines) {
     const missing = unsupportedCharacters(line, dictionary);
     if (missing.length > 0) {
-      throw new Error(`generated line ${JSON.stringify(line)} has characters the OCR dictionary lacks: ${missing.join(' ')}`);
+      throw new Error(
+        `generated line ${JSON.stringify(line)} has characters the OCR dictionary lacks: ${missing.join(' ')}`,
+      );
     }
   }
 

@@ -10,7 +10,9 @@ describe('loadDictionary', () => {
   });
 
   it('names the file when it cannot be read', () => {
-    expect(() => loadDictionary('/nonexistent/keys.txt')).toThrow(/cannot read the OCR dictionary at \/nonexistent\/keys.txt/);
+    expect(() => loadDictionary('/nonexistent/keys.txt')).toThrow(
+      /cannot read the OCR dictionary at \/nonexistent\/keys.txt/,
+    );
   });
 });
 

@@ -8,7 +8,10 @@ describe('parseFontFamilies', () => {
     ['DejaVu Sans,DejaVu Sans Condensed\nDejaVu Sans\n', ['DejaVu Sans', 'DejaVu Sans Condensed']],
     // Light weights and maths fonts read poorly; they are left out.
     ['DejaVu Sans,DejaVu Sans Light\nDejaVu Math TeX Gyre\n', ['DejaVu Sans']],
-    ['Liberation Serif\nLiberation Sans Narrow\nNoto Sans Mono\nComic Neue\n', ['Liberation Sans Narrow', 'Liberation Serif', 'Noto Sans Mono']],
+    [
+      'Liberation Serif\nLiberation Sans Narrow\nNoto Sans Mono\nComic Neue\n',
+      ['Liberation Sans Narrow', 'Liberation Serif', 'Noto Sans Mono'],
+    ],
   ])('%j -> %j', (output, expected) => expect(parseFontFamilies(output)).toEqual(expected));
 });
 

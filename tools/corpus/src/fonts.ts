@@ -33,7 +33,9 @@ export function installedFontFamilies(): string[] {
   }
   const families = parseFontFamilies(output);
   if (families.length === 0) {
-    throw new Error('no document fonts installed (expected DejaVu, Liberation or Noto; e.g. apt-get install fonts-dejavu-core)');
+    throw new Error(
+      'no document fonts installed (expected DejaVu, Liberation or Noto; e.g. apt-get install fonts-dejavu-core)',
+    );
   }
   return families;
 }

@@ -1,4 +1,13 @@
-export { generateCorpus, generateItem, resolveSettings, writeCorpus, itemId, FONT_SIZE, JPEG_QUALITY, MIN_MAX_WIDTH } from './corpus';
+export {
+  generateCorpus,
+  generateItem,
+  resolveSettings,
+  writeCorpus,
+  itemId,
+  FONT_SIZE,
+  JPEG_QUALITY,
+  MIN_MAX_WIDTH,
+} from './corpus';
 export type { Corpus, CorpusItem, CorpusOptions } from './corpus';
 export { parseTruth, readTruth, corpusTruthSchema, truthItemSchema, TRUTH_VERSION } from './truth';
 export type { CorpusTruth, TruthItem } from './truth';

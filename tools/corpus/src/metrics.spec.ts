@@ -1,4 +1,11 @@
-import { characterErrorRate, exactLineMatches, exactLineRate, levenshtein, normalizePrediction, scoreCorpus } from './metrics';
+import {
+  characterErrorRate,
+  exactLineMatches,
+  exactLineRate,
+  levenshtein,
+  normalizePrediction,
+  scoreCorpus,
+} from './metrics';
 
 describe('levenshtein', () => {
   it.each([
@@ -62,7 +69,10 @@ describe('exactLineRate', () => {
 describe('normalizePrediction', () => {
   it.each([
     [[], []],
-    [[' a ', '', '  ', 'b'], ['a', 'b']],
+    [
+      [' a ', '', '  ', 'b'],
+      ['a', 'b'],
+    ],
     [['a  b'], ['a  b']],
   ])('%j -> %j', (input, expected) => expect(normalizePrediction(input)).toEqual(expected));
 });
@@ -87,8 +97,22 @@ describe('scoreCorpus', () => {
       truthLines: 4,
       exactLineRate: 0.5,
     });
-    expect(score.upright).toMatchObject({ items: 2, missing: 1, editDistance: 5, truthChars: 10, cer: 0.5, exactLineRate: 2 / 3 });
-    expect(score.rotated).toMatchObject({ items: 1, missing: 0, editDistance: 1, truthChars: 3, cer: 1 / 3, exactLineRate: 0 });
+    expect(score.upright).toMatchObject({
+      items: 2,
+      missing: 1,
+      editDistance: 5,
+      truthChars: 10,
+      cer: 0.5,
+      exactLineRate: 2 / 3,
+    });
+    expect(score.rotated).toMatchObject({
+      items: 1,
+      missing: 0,
+      editDistance: 1,
+      truthChars: 3,
+      cer: 1 / 3,
+      exactLineRate: 0,
+    });
   });
 
   it('reports per-item details with normalised predictions', () => {

@@ -30,7 +30,10 @@ async function check(truth: CorpusTruth, dir: string): Promise<void> {
   const started = Date.now();
   for (const item of truth.items) {
     const lines = await ocr.detect(join(dir, item.file));
-    predictions.set(item.id, lines.map((l) => l.text));
+    predictions.set(
+      item.id,
+      lines.map((l) => l.text),
+    );
   }
   const ms = (Date.now() - started) / Math.max(1, truth.items.length);
   const score = scoreCorpus(truth.items, predictions);
@@ -42,7 +45,11 @@ async function check(truth: CorpusTruth, dir: string): Promise<void> {
     }
   }
   process.stdout.write(`seed ${truth.seed}, ${truth.items.length} images, ${ms.toFixed(0)} ms per image\n`);
-  for (const [name, s] of [['upright', score.upright], ['rotated', score.rotated], ['overall', score.overall]] as const) {
+  for (const [name, s] of [
+    ['upright', score.upright],
+    ['rotated', score.rotated],
+    ['overall', score.overall],
+  ] as const) {
     process.stdout.write(`${describe(name, s)}\n`);
   }
 }

@@ -49,7 +49,9 @@ describe('mulberry32', () => {
 
 describe('assertSeed', () => {
   it.each([0, 1, 0xffffffff])('accepts %d', (seed) => expect(() => assertSeed(seed)).not.toThrow());
-  it.each([-1, 1.5, 2 ** 32, Number.NaN])('rejects %d', (seed) => expect(() => assertSeed(seed)).toThrow(/seed must be/));
+  it.each([-1, 1.5, 2 ** 32, Number.NaN])('rejects %d', (seed) =>
+    expect(() => assertSeed(seed)).toThrow(/seed must be/),
+  );
 });
 
 describe('itemSeed', () => {

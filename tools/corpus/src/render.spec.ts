@@ -80,15 +80,24 @@ describe('rasteriseText', () => {
   });
 
   it('rejects an empty page and a bad size', async () => {
-    await expect(rasteriseText({ lines: [], font: 'DejaVu Sans', fontSize: 22, lineHeight: 30 })).rejects.toThrow(/at least one line/);
-    await expect(rasteriseText({ lines: ['a'], font: 'DejaVu Sans', fontSize: 0, lineHeight: 30 })).rejects.toThrow(/positive/);
+    await expect(rasteriseText({ lines: [], font: 'DejaVu Sans', fontSize: 22, lineHeight: 30 })).rejects.toThrow(
+      /at least one line/,
+    );
+    await expect(rasteriseText({ lines: ['a'], font: 'DejaVu Sans', fontSize: 0, lineHeight: 30 })).rejects.toThrow(
+      /positive/,
+    );
   });
 });
 
 describe('composePage', () => {
   let mask: TextMask;
   beforeAll(async () => {
-    mask = await rasteriseText({ lines: ['INV-2026-0042', 'Total due'], font: 'DejaVu Sans', fontSize: 26, lineHeight: 38 });
+    mask = await rasteriseText({
+      lines: ['INV-2026-0042', 'Total due'],
+      font: 'DejaVu Sans',
+      fontSize: 26,
+      lineHeight: 38,
+    });
   });
 
   const decode = async (data: Buffer) => sharp(data).raw().toBuffer({ resolveWithObject: true });

@@ -28,7 +28,18 @@ wednesday week west with work year your
 
 /** Three-letter month names, as printed in dates like "14 Mar 2026". */
 export const MONTHS: readonly string[] = [
-  'Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec',
+  'Jan',
+  'Feb',
+  'Mar',
+  'Apr',
+  'May',
+  'Jun',
+  'Jul',
+  'Aug',
+  'Sep',
+  'Oct',
+  'Nov',
+  'Dec',
 ];
 
 /** Prefixes of document codes such as INV-2026-0042. */

@@ -9,7 +9,7 @@ import {
   type OcrResult,
 } from '@conveyor/contracts';
 import Redis from 'ioredis';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 
 export interface OcrClientOptions {
   brokers: string[];
@@ -54,7 +54,7 @@ export class OcrClient {
       connectionTimeout: Math.min(timeout, 5_000),
       retry: { retries: 2, maxRetryTime: timeout },
     });
-    const producer = kafka.producer({ idempotent: true, allowAutoTopicCreation: false });
+    const producer = kafka.producer({ idempotent: true, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
     const redis = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: timeout, retryStrategy: () => null });
     try {
       await redis.connect();

@@ -1,8 +1,8 @@
 import {
-  DEAD_LETTER_HOOK,
   ReadinessRegistry,
   STAGE_LOGGER,
   STAGE_REDIS,
+  type StageHooks,
   type StageLogger,
   StageRuntimeModule,
   type StageRuntimeSettings,
@@ -37,6 +37,9 @@ export function isOcrStageName(name: string): name is OcrStageName {
  * and what every stage shares (result store, failed results for dead letters,
  * model readiness). Each app's main.ts is `runStage(ocrStageModule(...))`.
  */
+/** What every OCR stage plugs into the runtime: failed results for dead-lettered requests. */
+export const ocrStageHooks: StageHooks = { deadLetterHook: FailedResultHook };
+
 export function ocrStageModule(stage: OcrStageName, settings: StageRuntimeSettings, options: OcrStageOptions): Type<unknown> {
   const providers: Provider[] = [
     { provide: OCR_STAGE_OPTIONS, useValue: options },
@@ -45,7 +48,7 @@ export function ocrStageModule(stage: OcrStageName, settings: StageRuntimeSettin
       inject: [STAGE_REDIS],
       useFactory: (redis: Redis) => new ResultStore(redis, options.resultTtlSeconds),
     },
-    { provide: DEAD_LETTER_HOOK, useClass: FailedResultHook },
+    FailedResultHook,
     {
       provide: ModelReadiness,
       inject: [ReadinessRegistry, STAGE_LOGGER],

@@ -94,7 +94,7 @@ describe('stage runtime on a real Kafka (non-OCR stage)', () => {
       await consumer.subscribe({ topic: prefix + topic, fromBeginning: true });
       await consumer.run({ eachMessage: async ({ message }) => void sink.push(message) });
     }
-    stage = await startStage(wordCountModule(settings()));
+    stage = await startStage(wordCountModule(settings()), { deadLetterHook: RecordingDeadLetterHook });
   });
 
   afterAll(async () => {
@@ -200,7 +200,7 @@ describe('stage runtime on a real Kafka (non-OCR stage)', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(during.every((id) => outputFor(id).length === 0)).toBe(true);
 
-    stage = await startStage(wordCountModule(settings()));
+    stage = await startStage(wordCountModule(settings()), { deadLetterHook: RecordingDeadLetterHook });
     await waitFor('outputs after restart', () => during.every((id) => outputFor(id).length === 1), 60_000);
     await new Promise((r) => setTimeout(r, 500));
     expect(before.every((id) => outputFor(id).length === 1)).toBe(true);

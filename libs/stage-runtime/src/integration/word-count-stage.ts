@@ -2,7 +2,6 @@ import { Controller, Injectable, Module, type Type } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { tensor } from '@conveyor/contracts';
 import {
-  DEAD_LETTER_HOOK,
   StageError,
   StageHandler,
   StageRuntimeModule,
@@ -66,7 +65,7 @@ export function wordCountModule(settings: StageRuntimeSettings): Type<unknown> {
   @Module({
     imports: [StageRuntimeModule.forRoot(settings)],
     controllers: [WordCountStage],
-    providers: [{ provide: DEAD_LETTER_HOOK, useClass: RecordingDeadLetterHook }],
+    providers: [RecordingDeadLetterHook],
   })
   class WordCountModule {}
   return WordCountModule;

@@ -3,6 +3,7 @@ import { BaseRpcContext, type CustomTransportStrategy, type MessageHandler, Serv
 import { lastValueFrom } from 'rxjs';
 import {
   Kafka,
+  Partitioners,
   logLevel as KafkaLogLevel,
   type Consumer,
   type EachBatchPayload,
@@ -129,7 +130,13 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
         logger[level]({ kafkajs: entry.namespace, ...extra }, message);
       },
     });
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    // The default (murmur2, Java-compatible) partitioner, named so kafkajs does not warn about its v2 change.
+    this.producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     this.consumer = this.kafka.consumer({
       groupId: this.topicFor(this.options.groupId ?? `conveyor-${stage}`),
       allowAutoTopicCreation: false,

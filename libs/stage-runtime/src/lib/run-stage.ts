@@ -7,16 +7,19 @@ import { RedisClaimCheckStore } from './claim-check';
 import { KafkaStageTransport } from './kafka-stage.transport';
 import { PinoNestLogger } from './logger';
 import type { DeadLetterHook, StageObserver } from './observer';
-import { PreserveErrorFilter } from './preserve-error.filter';
 import { ReadinessRegistry } from './readiness';
-import {
-  DEAD_LETTER_HOOK,
-  STAGE_LOGGER,
-  STAGE_OBSERVER,
-  STAGE_REDIS,
-  STAGE_SETTINGS,
-  type StageRuntimeSettings,
-} from './settings';
+import { STAGE_LOGGER, STAGE_REDIS, STAGE_SETTINGS, type StageRuntimeSettings } from './settings';
+import { silenceKafkajsNegativeTimeoutWarning } from './node-warnings';
+
+/**
+ * Optional parts a pipeline plugs into the runtime, named by their provider
+ * classes (the module must provide them): who answers dead-lettered requests,
+ * and who observes messages for tracing and metrics.
+ */
+export interface StageHooks {
+  deadLetterHook?: Type<DeadLetterHook>;
+  observer?: Type<StageObserver>;
+}
 
 export interface RunningStage {
   app: INestApplication;
@@ -27,20 +30,13 @@ export interface RunningStage {
   stop(): Promise<void>;
 }
 
-function optional<T>(app: INestApplication, token: symbol): T | undefined {
-  try {
-    return app.get<T>(token, { strict: false });
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Starts one stage process: the Nest app (health endpoints over HTTP) with the
  * Kafka stage transport connected as its microservice. The app module must
  * import `StageRuntimeModule.forRoot(settings)`.
  */
-export async function startStage(module: Type<unknown>): Promise<RunningStage> {
+export async function startStage(module: Type<unknown>, hooks: StageHooks = {}): Promise<RunningStage> {
+  silenceKafkajsNegativeTimeoutWarning();
   const app = await NestFactory.create(module, { bufferLogs: true, abortOnError: false });
   const settings = app.get<StageRuntimeSettings>(STAGE_SETTINGS);
   const logger = app.get<Logger>(STAGE_LOGGER);
@@ -49,18 +45,18 @@ export async function startStage(module: Type<unknown>): Promise<RunningStage> {
   const transport = new KafkaStageTransport({
     stage: settings.stage,
     brokers: settings.brokers,
+    clientId: settings.clientId,
     topicPrefix: settings.topicPrefix,
     maxInFlight: settings.maxInFlight,
     limits: { claimCheckThresholdBytes: settings.claimCheckThresholdBytes, maxMessageBytes: settings.maxMessageBytes },
     claims: new RedisClaimCheckStore(redis, settings.claimTtlSeconds),
     retry: settings.retry,
     batchOverrides: settings.batch,
-    deadLetterHook: optional<DeadLetterHook>(app, DEAD_LETTER_HOOK),
-    observer: optional<StageObserver>(app, STAGE_OBSERVER),
+    deadLetterHook: hooks.deadLetterHook && app.get(hooks.deadLetterHook, { strict: false }),
+    observer: hooks.observer && app.get(hooks.observer, { strict: false }),
     logger,
   });
-  const microservice = app.connectMicroservice({ strategy: transport }, { inheritAppConfig: false });
-  microservice.useGlobalFilters(new PreserveErrorFilter());
+  app.connectMicroservice({ strategy: transport }, { inheritAppConfig: false });
   app.get(ReadinessRegistry).register('kafka', () => transport.isReady);
   await app.startAllMicroservices();
   await app.listen(settings.httpPort, settings.httpHost);
@@ -83,10 +79,10 @@ export async function startStage(module: Type<unknown>): Promise<RunningStage> {
  * `main.ts` of a stage service: start, and on SIGTERM/SIGINT drain first (the
  * handlers still need Redis and their models), then close everything and exit.
  */
-export async function runStage(module: Type<unknown>): Promise<void> {
+export async function runStage(module: Type<unknown>, hooks: StageHooks = {}): Promise<void> {
   let running: RunningStage;
   try {
-    running = await startStage(module);
+    running = await startStage(module, hooks);
   } catch (error) {
     process.stderr.write(`${JSON.stringify({ level: 'fatal', msg: 'stage failed to start', error: String(error) })}\n`);
     process.exit(1);

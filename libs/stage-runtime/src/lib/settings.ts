@@ -5,6 +5,8 @@ import type { BatchOptions } from './micro-batcher';
 export interface StageRuntimeSettings {
   stage: string;
   brokers: string[];
+  /** Kafka client id (default conveyor-<stage>). */
+  clientId?: string;
   redisUrl: string;
   topicPrefix: string;
   logLevel: string;
@@ -24,7 +26,3 @@ export interface StageRuntimeSettings {
 export const STAGE_SETTINGS = Symbol('STAGE_SETTINGS');
 export const STAGE_REDIS = Symbol('STAGE_REDIS');
 export const STAGE_LOGGER = Symbol('STAGE_LOGGER');
-/** Optional provider a pipeline registers to answer dead-lettered requests. */
-export const DEAD_LETTER_HOOK = Symbol('DEAD_LETTER_HOOK');
-/** Optional provider for tracing and metrics. */
-export const STAGE_OBSERVER = Symbol('STAGE_OBSERVER');

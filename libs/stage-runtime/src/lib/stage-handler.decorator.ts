@@ -1,4 +1,6 @@
+import { applyDecorators, UseFilters } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
+import { PreserveErrorFilter } from './preserve-error.filter';
 import type { BatchOptions } from './micro-batcher';
 
 /** Key under which a handler's stage options travel in Nest's pattern extras. */
@@ -16,9 +18,11 @@ export interface StageHandlerOptions {
  * Declares a stage step: `@StageHandler('ocr.requests') handle(@Payload() m: StageMessage)`.
  * It is Nest's own `@EventPattern`, so pipes, guards, interceptors and filters
  * apply as usual; the Kafka stage transport reads the options from its extras.
+ * The handler's errors reach the runtime unchanged (PreserveErrorFilter), so
+ * their code decides between retry and dead letter.
  */
 export function StageHandler(topic: string, options: StageHandlerOptions = {}): MethodDecorator {
-  return EventPattern(topic, { [STAGE_OPTIONS_KEY]: options });
+  return applyDecorators(EventPattern(topic, { [STAGE_OPTIONS_KEY]: options }), UseFilters(PreserveErrorFilter));
 }
 
 export function stageOptionsOf(extras: Record<string, unknown> | undefined): StageHandlerOptions {

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Builds Conveyor's stage images from docker/<stage>.Dockerfile.
+#
+#   tools/deploy/build-images.sh [--tag TAG] [--stages a,b,...] [--gpu] [--engine podman|docker] [--dry-run]
+#
+#   --tag TAG      image tag (default: dev); the CUDA image gets TAG-cuda
+#   --stages LIST  subset of preprocess,features,inference,postprocess (default: all four)
+#   --gpu          also build the CUDA inference image (docker/inference.gpu.Dockerfile)
+#   --engine E     podman (default) or docker
+#   --dry-run      print the commands, build nothing
+#
+# Images: ghcr.io/conveyor-ml/conveyor-<stage>:<tag>. The first build runs `npm ci`
+# (needs the npm registry; the GPU image also needs api.nuget.org); the others
+# reuse those cached layers, since every Dockerfile starts with the same stages.
+#
+# Podman on the development machines (DESIGN.md §7) needs three settings, passed
+# here as flags so that no system file changes: the runc runtime (crun fails on
+# their cgroup layout), ulimits no higher than the session's own (podman's
+# defaults raise them and fail with "setrlimit ... operation not permitted"),
+# and the host's network. No image registry is reachable there either, so the
+# base images must exist locally first: tools/deploy/build-base-images.sh makes
+# node:24-bookworm-slim; the CUDA base (nvidia/cuda) cannot be made locally.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+REGISTRY="${REGISTRY:-ghcr.io/conveyor-ml}"
+NODE_IMAGE="${NODE_IMAGE:-node:24-bookworm-slim}"
+CUDA_IMAGE="${CUDA_IMAGE:-nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04}"
+ULIMIT_NOFILE="${ULIMIT_NOFILE:-16384:16384}"
+ULIMIT_NPROC="${ULIMIT_NPROC:-8192:8192}"
+ALL_STAGES=(preprocess features inference postprocess)
+
+tag=dev engine=podman gpu=false dry_run=false
+stages=("${ALL_STAGES[@]}")
+
+usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; }
+die() {
+  echo "build-images: $*" >&2
+  exit 2
+}
+
+while (($#)); do
+  case "$1" in
+    --tag)
+      [ $# -ge 2 ] || die "--tag needs a value"
+      tag="$2"
+      shift 2
+      ;;
+    --stages)
+      [ $# -ge 2 ] || die "--stages needs a value"
+      IFS=, read -r -a stages <<< "$2"
+      shift 2
+      ;;
+    --gpu)
+      gpu=true
+      shift
+      ;;
+    --engine)
+      [ $# -ge 2 ] || die "--engine needs a value"
+      engine="$2"
+      shift 2
+      ;;
+    --dry-run)
+      dry_run=true
+      shift
+      ;;
+    -h | --help)
+      usage
+      exit 0
+      ;;
+    *) die "unknown argument '$1' (see --help)" ;;
+  esac
+done
+
+# Docker's tag grammar; a bad tag fails here rather than after a long build.
+[[ "$tag" =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,122}$ ]] || die "invalid tag '$tag'"
+for stage in "${stages[@]}"; do
+  [[ " ${ALL_STAGES[*]} " == *" $stage "* ]] || die "unknown stage '$stage' (stages: ${ALL_STAGES[*]})"
+done
+case "$engine" in
+  podman) engine_cmd=(podman --runtime runc) ;;
+  docker) engine_cmd=(docker) ;;
+  *) die "--engine must be podman or docker, got '$engine'" ;;
+esac
+
+run() {
+  printf '+ %s\n' "$*"
+  $dry_run || "$@"
+}
+
+image_exists() {
+  $dry_run && return 0
+  case "$engine" in
+    podman) podman image exists "$1" ;;
+    docker) docker image inspect "$1" > /dev/null 2>&1 ;;
+  esac
+}
+
+if ! $dry_run && ! command -v "$engine" > /dev/null; then
+  die "$engine is not installed"
+fi
+if [ "$engine" = podman ] && ! image_exists "$NODE_IMAGE"; then
+  die "base image $NODE_IMAGE is not available locally: run tools/deploy/build-base-images.sh first (no registry is reachable from the development machines)"
+fi
+
+build_args=(
+  build
+  --network host
+  --ulimit "nofile=$ULIMIT_NOFILE"
+  --ulimit "nproc=$ULIMIT_NPROC"
+  --build-arg "NODE_IMAGE=$NODE_IMAGE"
+)
+
+built=()
+for stage in "${stages[@]}"; do
+  image="$REGISTRY/conveyor-$stage:$tag"
+  run "${engine_cmd[@]}" "${build_args[@]}" -f "$ROOT/docker/$stage.Dockerfile" -t "$image" "$ROOT"
+  built+=("$image")
+done
+
+if $gpu; then
+  image="$REGISTRY/conveyor-inference:$tag-cuda"
+  if image_exists "$CUDA_IMAGE"; then
+    run "${engine_cmd[@]}" "${build_args[@]}" --build-arg "CUDA_IMAGE=$CUDA_IMAGE" \
+      -f "$ROOT/docker/inference.gpu.Dockerfile" -t "$image" "$ROOT"
+    built+=("$image")
+  else
+    echo "build-images: skipping $image: base image $CUDA_IMAGE is not available locally (pull it where a registry is reachable)" >&2
+  fi
+fi
+
+printf 'build-images: %s\n' "${built[@]}"

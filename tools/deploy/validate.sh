@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# Validates Conveyor's deployment files without a cluster or a container engine:
+#   tools/deploy/validate.sh
+#
+#   1. kustomize build of k8s/base, every overlay, and prod + both components
+#      (kustomize, or kubectl's built-in `kubectl kustomize`)
+#   2. docker-compose config of compose.yaml, alone and with compose.gpu.yaml
+#   3. tools/deploy/check_manifests.py: schema-free invariants of what 1 and 2
+#      render, of the Dockerfiles and of the observability files (Python 3 + PyYAML)
+#   4. yamllint, shellcheck, hadolint, promtool where installed; bash -n always
+#
+# A missing tool skips its step with a message; any failure makes the exit status 1.
+# Debian: apt-get install -y docker-compose yamllint (kubectl ships kustomize).
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT" || exit 2
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+
+passed=0 failed=0 skipped=0
+pass() { printf 'PASS  %s\n' "$1"; passed=$((passed + 1)); }
+fail() { printf 'FAIL  %s\n' "$1"; failed=$((failed + 1)); }
+skip() { printf 'SKIP  %s\n' "$1"; skipped=$((skipped + 1)); }
+have() { command -v "$1" > /dev/null 2>&1; }
+
+# run NAME CMD...: runs CMD, shows its output only when it fails.
+run() {
+  local name="$1" out
+  shift
+  if out="$("$@" 2>&1)"; then
+    pass "$name"
+  else
+    fail "$name"
+    printf '%s\n' "$out" | sed 's/^/      /'
+  fi
+}
+
+have_pyyaml=false
+if have python3 && python3 -c 'import yaml' 2> /dev/null; then have_pyyaml=true; fi
+check() { python3 tools/deploy/check_manifests.py "$@"; }
+
+# ---- 1. Kubernetes ------------------------------------------------------------
+kustomize_cmd=()
+if have kustomize; then
+  kustomize_cmd=(kustomize build)
+elif have kubectl && kubectl kustomize --help > /dev/null 2>&1; then
+  kustomize_cmd=(kubectl kustomize)
+fi
+
+# render NAME DIR TRAITS [LABEL]: builds DIR into $WORK/NAME.yaml and checks it.
+render() {
+  local name="$1" dir="$2" traits="$3" label="${4:-$2}"
+  if "${kustomize_cmd[@]}" "$dir" > "$WORK/$name.yaml" 2> "$WORK/$name.err"; then
+    pass "kustomize build $label ($(grep -c '^kind:' "$WORK/$name.yaml") objects)"
+    if $have_pyyaml; then
+      run "invariants of $label" check k8s "$WORK/$name.yaml" --expect "$traits"
+    fi
+  else
+    fail "kustomize build $label"
+    sed 's/^/      /' "$WORK/$name.err"
+  fi
+}
+
+if ((${#kustomize_cmd[@]})); then
+  echo "== Kubernetes (${kustomize_cmd[*]})"
+  render base k8s/base base
+  render dev k8s/overlays/dev dev
+  render gpu k8s/overlays/gpu gpu
+  render prod k8s/overlays/prod prod
+  # The components as k8s/README.md tells users to combine them. kustomize wants
+  # relative paths, so the throwaway overlay points back into the repository.
+  combo="$WORK/prod-gpu-hpa"
+  mkdir -p "$combo"
+  rel="$(realpath --relative-to="$combo" "$ROOT/k8s")"
+  cat > "$combo/kustomization.yaml" << EOF
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - $rel/overlays/prod
+components:
+  - $rel/components/gpu-inference
+  - $rel/components/hpa-cpu
+images:
+  - name: ghcr.io/conveyor-ml/conveyor-inference
+    newTag: "0.1.0-cuda"
+EOF
+  render prod-gpu-hpa "$combo" prod,gpu,hpa "k8s/overlays/prod + components gpu-inference, hpa-cpu"
+else
+  skip "kustomize builds: neither kustomize nor kubectl is installed"
+fi
+$have_pyyaml || skip "manifest invariants: python3 with PyYAML is not installed"
+
+# ---- 2. Compose ---------------------------------------------------------------
+compose_cmd=()
+if have docker-compose; then
+  compose_cmd=(docker-compose)
+elif have docker && docker compose version > /dev/null 2>&1; then
+  compose_cmd=(docker compose)
+fi
+if ((${#compose_cmd[@]})); then
+  echo "== Compose (${compose_cmd[*]})"
+  for variant in cpu gpu; do
+    files=(-f compose.yaml)
+    [ "$variant" = gpu ] && files+=(-f compose.gpu.yaml)
+    if "${compose_cmd[@]}" "${files[@]}" config > "$WORK/compose-$variant.yaml" 2> "$WORK/compose-$variant.err"; then
+      pass "${compose_cmd[*]} ${files[*]} config"
+      if $have_pyyaml; then
+        run "invariants of compose ($variant)" check compose "$WORK/compose-$variant.yaml" --expect "$variant"
+      fi
+    else
+      fail "${compose_cmd[*]} ${files[*]} config"
+      sed 's/^/      /' "$WORK/compose-$variant.err"
+    fi
+  done
+else
+  skip "compose config: neither docker-compose nor the docker compose plugin is installed"
+fi
+
+# ---- 3. Dockerfiles and observability files -------------------------------------
+echo "== Images and observability"
+if $have_pyyaml; then
+  run "Dockerfile invariants (docker/*.Dockerfile)" check dockerfiles docker
+  run "Prometheus, OTel Collector, Grafana files" check observability docker
+fi
+if have hadolint; then
+  run "hadolint docker/*.Dockerfile" hadolint --ignore DL3008 docker/*.Dockerfile
+else
+  skip "hadolint: not installed"
+fi
+if have promtool; then
+  run "promtool check config docker/prometheus.yml" promtool check config docker/prometheus.yml
+else
+  skip "promtool: not installed"
+fi
+
+# ---- 4. Lint ------------------------------------------------------------------
+echo "== Lint"
+if have yamllint; then
+  run "yamllint (compose, docker, k8s)" yamllint --strict -d \
+    '{extends: default, rules: {line-length: {max: 140}, document-start: disable, truthy: {check-keys: false}, comments: {min-spaces-from-content: 1}, indentation: {indent-sequences: whatever}}}' \
+    compose.yaml compose.gpu.yaml docker k8s
+else
+  skip "yamllint: not installed"
+fi
+for script in tools/deploy/*.sh docker/kafka/*.sh; do
+  run "bash -n $script" bash -n "$script"
+done
+# The build scripts' argument handling and the commands they would run, without building.
+run "build-images.sh --dry-run" tools/deploy/build-images.sh --dry-run --gpu --tag validate
+run "build-images.sh rejects an unknown stage" bash -c '! tools/deploy/build-images.sh --dry-run --stages nope'
+run "build-base-images.sh --dry-run" tools/deploy/build-base-images.sh --dry-run
+if have shellcheck; then
+  run "shellcheck" shellcheck tools/deploy/*.sh docker/kafka/*.sh
+else
+  skip "shellcheck: not installed"
+fi
+
+echo "== $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
