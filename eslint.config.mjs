@@ -16,6 +16,7 @@ export default [
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib'] },
             // The broker launcher and the OCR maths stand alone: nothing of ours below them.
             { sourceTag: 'scope:kafka-local', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'scope:ocr', onlyDependOnLibsWithTags: [] },

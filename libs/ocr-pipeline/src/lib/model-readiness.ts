@@ -5,7 +5,7 @@ export class ModelReadiness {
   private ready: boolean;
 
   constructor(
-    registry: ReadinessRegistry,
+    private readonly registry: ReadinessRegistry,
     private readonly logger: StageLogger,
     hasModels: boolean,
   ) {
@@ -13,8 +13,18 @@ export class ModelReadiness {
     registry.register('model', () => this.ready);
   }
 
-  loaded(models: string, providers: Record<string, string>): void {
-    this.ready = true;
-    this.logger.info({ models, providers }, 'models loaded');
+  /**
+   * Loads models in the background: the stage's probes answer (live, not
+   * ready) while it runs, and the stage starts consuming only once it is done.
+   */
+  load<T>(models: string, loader: () => Promise<T>, providers: (loaded: T) => Record<string, string>): Promise<T> {
+    const started = performance.now();
+    const loading = loader().then((loaded) => {
+      this.ready = true;
+      this.logger.info({ models, providers: providers(loaded), ms: Math.round(performance.now() - started) }, 'models loaded');
+      return loaded;
+    });
+    this.registry.beforeConsuming(loading);
+    return loading;
   }
 }

@@ -39,8 +39,9 @@ export async function ensureTopics(admin: Admin, specs: TopicSpec[]): Promise<En
   const kept: EnsureTopicsReport['kept'] = [];
   if (present.length > 0) {
     const metadata = await admin.fetchTopicMetadata({ topics: present.map((s) => s.topic) });
+    const wanted = new Map(present.map((s) => [s.topic, s.partitions]));
     for (const t of metadata.topics) {
-      kept.push({ topic: t.name, partitions: t.partitions.length, wanted: present.find((s) => s.topic === t.name)!.partitions });
+      kept.push({ topic: t.name, partitions: t.partitions.length, wanted: wanted.get(t.name) ?? t.partitions.length });
     }
   }
   return { created: missing.map((s) => s.topic), kept };

@@ -17,7 +17,7 @@ import { ConcurrencyLimiter } from './concurrency-limiter';
 import { buildDeadLetter } from './dead-letter';
 import { readInbound } from './inbound';
 import { MicroBatcher, type BatchOptions } from './micro-batcher';
-import type { DeadLetterHook, StageObserver } from './observer';
+import type { DeadLetterHook, RuntimeStep, StageObserver } from './observer';
 import { OffsetTracker } from './offset-tracker';
 import { buildOutbound, type OutboundContext, type OutboundLimits } from './outbound';
 import { classifyError, type ClassifiedError } from './stage-error';
@@ -96,6 +96,25 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
     this.limiter = new ConcurrencyLimiter(options.maxInFlight, (saturated) => this.onSaturation(saturated));
   }
 
+  /** Calls an observer notification; an observer's failure never fails a message. */
+  private notify<K extends 'consuming' | 'stopped' | 'messageReceived' | 'messageSettled' | 'messageRetried' | 'messageDeadLettered' | 'outputsProduced' | 'batchRun' | 'inFlightChanged' | 'partitionLag' | 'clientError'>(
+    name: K,
+    ...args: Parameters<NonNullable<StageObserver[K]>>
+  ): void {
+    const fn = this.options.observer?.[name] as ((...a: unknown[]) => void) | undefined;
+    if (!fn) return;
+    try {
+      fn.apply(this.options.observer, args);
+    } catch (error) {
+      this.options.logger.debug({ err: error, notification: name }, 'observer failed');
+    }
+  }
+
+  private step<T>(step: RuntimeStep, attributes: Record<string, string | number>, work: () => Promise<T>): Promise<T> {
+    const observer = this.options.observer;
+    return observer?.aroundStep ? observer.aroundStep(step, attributes, work) : work();
+  }
+
   /** Kafka connected, group joined, not draining: the readiness probe's view of Kafka. */
   get isReady(): boolean {
     return this.joined && !this.draining && !this.crashed;
@@ -150,6 +169,7 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
     this.consumer.on(this.consumer.events.CRASH, (event) => {
       const { error, restart } = event.payload;
       logger.error({ err: error, restart }, 'kafka consumer crashed');
+      this.notify('clientError', 'kafka', error);
       this.joined = false;
       if (!restart) this.crashed = error;
     });
@@ -177,12 +197,20 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
       eachBatch: (payload) => this.consumeBatch(payload),
     });
     logger.info({ topics: [...this.routes.keys()], maxInFlight: this.options.maxInFlight }, 'stage consuming');
+    this.notify('consuming', {
+      stage,
+      groupId: this.topicFor(this.options.groupId ?? `conveyor-${stage}`),
+      topics: [...this.routes.keys()],
+      brokers,
+      clientId: this.options.clientId ?? `conveyor-${stage}`,
+    });
   }
 
   private async consumeBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, heartbeat, resolveOffset, commitOffsetsIfNecessary, isRunning, isStale } = payload;
     const route = this.routes.get(batch.topic);
     if (!route) return;
+    if (!batch.isEmpty()) this.notify('partitionLag', batch.topic, batch.partition, Number(batch.offsetLag()));
     const tracker = new OffsetTracker();
     // kafkajs has no background heartbeat: keep the session alive during long work.
     const beat = setInterval(() => heartbeat().catch(() => undefined), this.options.heartbeatIntervalMs ?? 3_000);
@@ -204,6 +232,7 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
           break;
         }
         tracker.start(message.offset);
+        this.notify('inFlightChanged', this.limiter.inFlight, route.batcher?.queued ?? 0);
         const origin: MessageOrigin = { topic: batch.topic, partition: batch.partition, offset: message.offset };
         pending.push(
           this.processMessage(route, origin, message)
@@ -213,7 +242,7 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
             })
             .finally(() => {
               this.limiter.release();
-              this.options.observer?.inFlightChanged?.(this.limiter.inFlight, route.batcher?.queued ?? 0);
+              this.notify('inFlightChanged', this.limiter.inFlight, route.batcher?.queued ?? 0);
             }),
         );
       }
@@ -232,23 +261,26 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
   private async processMessage(route: Route, origin: MessageOrigin, message: KafkaMessage): Promise<void> {
     const observer = this.options.observer;
     const started = performance.now();
-    observer?.messageReceived?.(origin);
+    this.notify('messageReceived', origin);
     const work = async (): Promise<void> => {
       for (let attempt = 1; ; attempt += 1) {
         try {
           const outputs = await this.handleOnce(route, origin, message, attempt, started);
-          observer?.messageSettled?.(origin, 'ok', performance.now() - started, outputs);
+          this.notify('messageSettled', origin, 'ok', performance.now() - started, outputs);
           return;
         } catch (error) {
           const classified = classifyError(error);
           if (shouldRetry(this.retry, attempt, classified.retriable)) {
-            observer?.messageRetried?.(origin, classified, attempt);
+            this.notify('messageRetried', origin, classified, attempt);
             this.options.logger.warn({ origin, attempt, code: classified.code, err: error }, 'stage step failed, retrying');
             await this.sleepUnlessDraining(backoffDelayMs(this.retry, attempt));
             continue;
           }
-          await this.deadLetter(origin, message, classified, attempt);
-          observer?.messageSettled?.(origin, 'dead-lettered', performance.now() - started, 0);
+          await this.step('dead-letter', { 'conveyor.error_code': classified.code }, () =>
+            this.deadLetter(origin, message, classified, attempt),
+          );
+          this.notify('messageDeadLettered', origin, classified);
+          this.notify('messageSettled', origin, 'dead-lettered', performance.now() - started, 0);
           return;
         }
       }
@@ -257,7 +289,9 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
   }
 
   private async handleOnce(route: Route, origin: MessageOrigin, message: KafkaMessage, attempt: number, started: number): Promise<number> {
-    const input = await readInbound(origin, message, attempt, this.options.claims);
+    const input = await this.step('decode', { 'messaging.message.body.size': message.value?.length ?? 0 }, () =>
+      readInbound(origin, message, attempt, this.options.claims),
+    );
     const result = route.batcher ? await route.batcher.submit(input) : await this.invokeOne(route, input);
     const outputs = outputsOf(result);
     const stageMs = Math.round(performance.now() - started);
@@ -267,19 +301,31 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
 
   /** Sends outputs with acks=-1 and runs their acknowledgement callbacks. */
   private async publish(outputs: StageOutput[], context: OutboundContext, stageMs: number): Promise<void> {
+    if (outputs.length === 0) return;
+    await this.step('produce', { 'messaging.batch.message_count': outputs.length }, async () => {
+      const trace = this.options.observer?.outgoingTraceHeaders?.() ?? {};
+      await this.sendOutputs(outputs, { ...context, ...trace }, stageMs);
+    });
+  }
+
+  private async sendOutputs(outputs: StageOutput[], context: OutboundContext, stageMs: number): Promise<void> {
     const byTopic = new Map<string, Message[]>();
     for (const output of outputs) {
       const topic = this.topicFor(output.topic);
       const kafkaMessage = await buildOutbound(output, context, this.options.stage, stageMs, this.options.limits, this.options.claims);
       byTopic.set(topic, [...(byTopic.get(topic) ?? []), kafkaMessage]);
     }
-    if (byTopic.size > 0) {
+    try {
       await this.requireProducer().sendBatch({
         acks: -1,
         topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
       });
-      for (const output of outputs) await output.onAcknowledged?.();
+    } catch (error) {
+      this.notify('clientError', 'kafka', error);
+      throw error;
     }
+    for (const [topic, messages] of byTopic) this.notify('outputsProduced', topic, messages.length);
+    for (const output of outputs) await output.onAcknowledged?.();
   }
 
   private async invokeOne(route: Route, input: StageMessage): Promise<StageResult> {
@@ -293,7 +339,7 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
     const started = performance.now();
     const result = await route.handler(inputs, new StageContext([inputs[0].origin]));
     const results = (await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined })) as unknown;
-    this.options.observer?.batchRun?.(route.topic, inputs.length, performance.now() - started);
+    this.notify('batchRun', route.topic, inputs.length, performance.now() - started);
     if (!Array.isArray(results) || results.length !== inputs.length) {
       throw new Error(`batch handler for ${route.topic} must return one result per message (${inputs.length})`);
     }
@@ -365,6 +411,7 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
     await this.consumer?.disconnect();
     await this.producer?.disconnect();
     this.joined = false;
+    this.notify('stopped');
   }
 
   async close(): Promise<void> {

@@ -4,10 +4,16 @@ import pino, { type Logger } from 'pino';
 /** The structured logger every stage uses (pino's signature: fields first, message second). */
 export type StageLogger = Pick<Logger, 'info' | 'warn' | 'error' | 'debug'>;
 
-export function createStageLogger(service: string, level: string): Logger {
+export interface StageLoggerOptions {
+  /** Fields added to every line, e.g. the current trace and request ids (pino's mixin). */
+  mixin?: () => Record<string, unknown>;
+}
+
+export function createStageLogger(service: string, level: string, options: StageLoggerOptions = {}): Logger {
   return pino({
     level,
     base: { service },
+    ...(options.mixin ? { mixin: options.mixin } : {}),
     // Never log payloads: image and tensor bytes have no place in logs.
     redact: { paths: ['value', '*.value', 'data', '*.data'], censor: '[binary omitted]' },
   });

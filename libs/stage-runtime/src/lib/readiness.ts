@@ -11,6 +11,21 @@ export interface ReadinessReport {
  */
 export class ReadinessRegistry {
   private readonly checks = new Map<string, ReadinessCheck>();
+  private readonly startupTasks: Array<Promise<unknown>> = [];
+
+  /**
+   * Work that must finish before the stage consumes (loading a model): the
+   * HTTP probes answer meanwhile (live, not ready), and a task that fails
+   * stops the start-up instead of letting the stage dead-letter every message.
+   */
+  beforeConsuming(task: Promise<unknown>): void {
+    task.catch(() => undefined); // surfaced by startupComplete(); avoid an unhandled rejection meanwhile
+    this.startupTasks.push(task);
+  }
+
+  async startupComplete(): Promise<void> {
+    await Promise.all(this.startupTasks);
+  }
 
   register(name: string, check: ReadinessCheck): void {
     this.checks.set(name, check);

@@ -42,6 +42,8 @@ export async function startStage(module: Type<unknown>, hooks: StageHooks = {}):
   const logger = app.get<Logger>(STAGE_LOGGER);
   app.useLogger(new PinoNestLogger(logger));
   const redis = app.get<Redis>(STAGE_REDIS);
+  const observer = hooks.observer && app.get(hooks.observer, { strict: false });
+  redis.on('error', (error: unknown) => observer?.clientError?.('redis', error));
   const transport = new KafkaStageTransport({
     stage: settings.stage,
     brokers: settings.brokers,
@@ -53,14 +55,23 @@ export async function startStage(module: Type<unknown>, hooks: StageHooks = {}):
     retry: settings.retry,
     batchOverrides: settings.batch,
     deadLetterHook: hooks.deadLetterHook && app.get(hooks.deadLetterHook, { strict: false }),
-    observer: hooks.observer && app.get(hooks.observer, { strict: false }),
+    observer,
     logger,
   });
+  const readiness = app.get(ReadinessRegistry);
+  readiness.register('kafka', () => transport.isReady);
   app.connectMicroservice({ strategy: transport }, { inheritAppConfig: false });
-  app.get(ReadinessRegistry).register('kafka', () => transport.isReady);
-  await app.startAllMicroservices();
+  // Probes first: live at once, ready only once models are loaded and the group is joined.
   await app.listen(settings.httpPort, settings.httpHost);
   const httpPort = (app.getHttpServer().address() as AddressInfo).port;
+  logger.info({ httpPort }, 'health endpoints listening');
+  try {
+    await readiness.startupComplete();
+    await app.startAllMicroservices();
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    throw error;
+  }
   logger.info({ httpPort }, `stage ${settings.stage} started`);
 
   let stopping: Promise<void> | undefined;
@@ -84,7 +95,7 @@ export async function runStage(module: Type<unknown>, hooks: StageHooks = {}): P
   try {
     running = await startStage(module, hooks);
   } catch (error) {
-    process.stderr.write(`${JSON.stringify({ level: 'fatal', msg: 'stage failed to start', error: String(error) })}\n`);
+    process.stderr.write(`${JSON.stringify({ level: 60, msg: 'stage failed to start', err: { message: (error as Error).message, stack: (error as Error).stack } })}\n`);
     process.exit(1);
   }
   const onSignal = (signal: NodeJS.Signals): void => {

@@ -30,13 +30,22 @@ export class StageRuntimeModule {
         { provide: STAGE_LOGGER, useValue: logger },
         {
           provide: STAGE_REDIS,
-          useFactory: () =>
-            new Redis(settings.redisUrl, {
+          useFactory: () => {
+            const redis = new Redis(settings.redisUrl, {
               lazyConnect: false,
               maxRetriesPerRequest: 3,
               // Keep retrying the connection forever (readiness reports it) instead of giving up.
               retryStrategy: (times) => Math.min(times * 200, 2_000),
-            }),
+            });
+            let lastLogged = 0;
+            redis.on('error', (error: Error) => {
+              // ioredis repeats connection errors on every retry; one line per 10 s is enough.
+              if (Date.now() - lastLogged < 10_000) return;
+              lastLogged = Date.now();
+              logger.warn({ err: error, redis: settings.redisUrl }, 'redis error');
+            });
+            return redis;
+          },
         },
         {
           provide: ReadinessRegistry,

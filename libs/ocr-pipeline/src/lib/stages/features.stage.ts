@@ -1,6 +1,6 @@
 import { OcrTopics } from '@conveyor/contracts';
 import { LineDetector, recInputWidth, resizeImage, type Quad } from '@conveyor/ocr';
-import { STAGE_LOGGER, StageHandler, type StageLogger, type StageMessage, type StageOutput } from '@conveyor/stage-runtime';
+import { STAGE_LOGGER, StageError, StageHandler, type StageLogger, type StageMessage, type StageOutput } from '@conveyor/stage-runtime';
 import { Controller, Inject, type OnModuleInit } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { ModelReadiness } from '../model-readiness';
@@ -14,7 +14,7 @@ import { decodePreprocessed, encodeRegions } from '../wire';
  */
 @Controller()
 export class FeaturesStage implements OnModuleInit {
-  private detector?: LineDetector;
+  private detector?: Promise<LineDetector>;
 
   constructor(
     @Inject(OCR_STAGE_OPTIONS) private readonly options: OcrStageOptions,
@@ -22,20 +22,26 @@ export class FeaturesStage implements OnModuleInit {
     private readonly readiness: ModelReadiness,
   ) {}
 
-  async onModuleInit(): Promise<void> {
-    this.detector = await LineDetector.create({
-      modelDir: this.options.modelDir,
-      executionProviders: this.options.executionProviders,
-      intraOpThreads: this.options.intraOpThreads,
-      onLog: (line) => this.logger.info(line),
-    });
-    this.readiness.loaded('detection+classification', this.detector.providers);
+  onModuleInit(): void {
+    this.detector = this.readiness.load(
+      'detection+classification',
+      () =>
+        LineDetector.create({
+          modelDir: this.options.modelDir,
+          executionProviders: this.options.executionProviders,
+          intraOpThreads: this.options.intraOpThreads,
+          onLog: (line) => this.logger.info(line),
+        }),
+      (detector) => detector.providers,
+    );
   }
 
   @StageHandler(OcrTopics.preprocessed)
   async detect(@Payload() message: StageMessage): Promise<StageOutput> {
     const input = decodePreprocessed(message.tensors());
-    const detected = await this.detector!.detect(input.page, input.detection);
+    if (!this.detector) throw new StageError('MODEL_NOT_LOADED', 'the detection models are not loaded yet', true);
+    const detector = await this.detector;
+    const detected = await detector.detect(input.page, input.detection);
     const scaleX = input.originalWidth / input.page.width;
     const scaleY = input.originalHeight / input.page.height;
     const toOriginal = (q: Quad): Quad => q.map(([x, y]) => [x * scaleX, y * scaleY]) as Quad;

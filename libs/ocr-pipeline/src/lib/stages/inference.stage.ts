@@ -1,6 +1,6 @@
 import { OcrTopics } from '@conveyor/contracts';
 import { batchLineInputs, LineRecognizer, recWidthBucket, toRecInput, type LineInput } from '@conveyor/ocr';
-import { STAGE_LOGGER, StageHandler, type StageLogger, type StageMessage, type StageOutput } from '@conveyor/stage-runtime';
+import { STAGE_LOGGER, StageError, StageHandler, type StageLogger, type StageMessage, type StageOutput } from '@conveyor/stage-runtime';
 import { Controller, Inject, type OnModuleInit } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { bestPath } from '../best-path';
@@ -26,7 +26,7 @@ interface LineRef {
  */
 @Controller()
 export class InferenceStage implements OnModuleInit {
-  private recognizer?: LineRecognizer;
+  private recognizer?: Promise<LineRecognizer>;
 
   constructor(
     @Inject(OCR_STAGE_OPTIONS) private readonly options: OcrStageOptions,
@@ -34,14 +34,18 @@ export class InferenceStage implements OnModuleInit {
     private readonly readiness: ModelReadiness,
   ) {}
 
-  async onModuleInit(): Promise<void> {
-    this.recognizer = await LineRecognizer.create({
-      modelDir: this.options.modelDir,
-      executionProviders: this.options.executionProviders,
-      intraOpThreads: this.options.intraOpThreads,
-      onLog: (line) => this.logger.info(line),
-    });
-    this.readiness.loaded('recognition', { recognition: this.recognizer.provider });
+  onModuleInit(): void {
+    this.recognizer = this.readiness.load(
+      'recognition',
+      () =>
+        LineRecognizer.create({
+          modelDir: this.options.modelDir,
+          executionProviders: this.options.executionProviders,
+          intraOpThreads: this.options.intraOpThreads,
+          onLog: (line) => this.logger.info(line),
+        }),
+      (recognizer) => ({ recognition: recognizer.provider }),
+    );
   }
 
   @StageHandler(OcrTopics.regions, { batch: INFERENCE_BATCH })
@@ -62,9 +66,11 @@ export class InferenceStage implements OnModuleInit {
     });
     const indices = pages.map((p) => (p instanceof Error ? [] : new Array<Int32Array>(p.lines.length)));
     const scores = pages.map((p) => (p instanceof Error ? [] : new Array<Float32Array>(p.lines.length)));
+    const recognizer = await this.recognizer;
+    if (!recognizer) throw new StageError('MODEL_NOT_LOADED', 'the recognition model is not loaded yet', true);
     for (const group of this.modelBatches(refs)) {
       const width = Math.max(...group.map((r) => r.input.width));
-      const output = await this.recognizer!.recognize(batchLineInputs(group.map((r) => r.input), width));
+      const output = await recognizer.recognize(batchLineInputs(group.map((r) => r.input), width));
       // The recogniser downsamples width by a fixed factor; steps past a line's content are padding.
       const stride = width / output.shape[1];
       const path = bestPath(output, group.map((r) => Math.ceil(r.input.contentWidth / stride)));
