@@ -9,6 +9,7 @@ import {
   parseTimings,
   toCloudEventHeaders,
 } from '@conveyor/contracts';
+import { findFreePort } from '@conveyor/kafka-local';
 import { kafkaBrokers, redisUrl, uniqueName } from '@conveyor/testing';
 import Redis from 'ioredis';
 import { Kafka, logLevel, type Admin, type Consumer, type KafkaMessage, type Producer } from 'kafkajs';
@@ -210,5 +211,36 @@ describe('stage runtime on a real Kafka (non-OCR stage)', () => {
     for (const { partition, offset } of offsets[0].partitions) {
       expect(offset).toBe(highs.find((h) => h.partition === partition)!.high);
     }
+  });
+
+  it('is live but not ready while starting (models loading) and while draining', async () => {
+    await stage!.stop();
+    const httpPort = await findFreePort();
+    const base = `http://127.0.0.1:${httpPort}`;
+    const probe = async (path: string) => fetch(`${base}${path}`).then((r) => r.status, () => 0);
+    WordCountStage.startupDelayMs = 2_000;
+    const starting = startStage(wordCountModule({ ...settings(), httpPort }), { deadLetterHook: RecordingDeadLetterHook });
+    let started = false;
+    void starting.then(() => (started = true), () => undefined);
+    const seenWhileStarting: number[] = [];
+    while (!started) {
+      const [live, ready] = [await probe('/health/live'), await probe('/health/ready')];
+      if (live === 200) seenWhileStarting.push(ready);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    stage = await starting;
+    WordCountStage.startupDelayMs = 0;
+    expect(seenWhileStarting).toContain(503);
+    await waitFor('ready after start', () => stage!.transport.isReady);
+    expect(await probe('/health/ready')).toBe(200);
+
+    const slowId = await send('words.in', 'slow');
+    await waitFor('slow message in flight', () => stage!.transport.inFlight > 0);
+    const stopping = stage!.stop();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await probe('/health/ready')).toBe(503); // draining
+    expect(await probe('/health/live')).toBe(200);
+    await stopping;
+    await waitFor('slow message finished during drain', () => outputFor(slowId).length === 1);
   });
 });

@@ -2,6 +2,7 @@ import { Controller, Injectable, Module, type Type } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { tensor } from '@conveyor/contracts';
 import {
+  ReadinessRegistry,
   StageError,
   StageHandler,
   StageRuntimeModule,
@@ -22,14 +23,23 @@ export class WordCountStage {
   /** Which attempt each request id was on, so tests can see retries happen. */
   static attempts = new Map<string, number>();
   static batchSizes: number[] = [];
+  /** A stand-in for loading a model at start-up (tests of readiness). */
+  static startupDelayMs = 0;
+
+  constructor(readiness: ReadinessRegistry) {
+    if (WordCountStage.startupDelayMs > 0) {
+      readiness.beforeConsuming(new Promise((resolve) => setTimeout(resolve, WordCountStage.startupDelayMs)));
+    }
+  }
 
   @StageHandler('words.in')
-  count(@Payload() message: StageMessage): StageResult {
+  async count(@Payload() message: StageMessage): Promise<StageResult> {
     WordCountStage.attempts.set(message.id, message.attempt);
     const text = message.value.toString('utf8');
     if (text.length === 0) throw new StageError('EMPTY_TEXT', 'the text is empty');
     // "flaky" fails on its first attempt as a transient error would.
     if (text === 'flaky' && message.attempt === 1) throw new Error('transient hiccup');
+    if (text === 'slow') await new Promise((resolve) => setTimeout(resolve, 1_500));
     if (text.startsWith('big')) {
       return { topic: 'words.out', type: 'conveyor.test.words.v1', value: Buffer.alloc(4096, 7) };
     }
