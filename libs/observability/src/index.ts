@@ -1,1 +1,12 @@
-export {};
+export * from './lib/consumer-lag';
+export { RateLimitedDiagLogger, type TelemetryLogger } from './lib/diag-logger';
+export * from './lib/export-decision';
+export * from './lib/log-mixin';
+export * from './lib/metrics.controller';
+export * from './lib/observability.module';
+export * from './lib/propagation';
+export { contextOfMessage, withSpan, withSpansPerMessage, TRACER_NAME, type SpanWork } from './lib/spans';
+export * from './lib/stage-metrics';
+export * from './lib/stage-telemetry';
+export * from './lib/telemetry';
+export * from './lib/tokens';

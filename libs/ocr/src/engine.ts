@@ -3,7 +3,7 @@ import type { TextBox } from './db-postprocess';
 import { decodeImage, resizeForDetection } from './image-io';
 import { LineDetector, type DetectedLines, type LineDetectorOptions } from './line-detector';
 import { LineRecognizer } from './line-recognizer';
-import type { AngleScore, LineAngle } from './orientation';
+import { chooseReading, resolvePageAngle, type AngleScore, type LineAngle } from './orientation';
 import { sortReadingOrder } from './reading-order';
 import { batchLineInputs, REC_MAX_WIDTH, recWidthBucket, toRecInput } from './rec-input';
 import { assertRasterImage, type FloatTensor, type Quad, type RasterImage } from './types';
@@ -140,19 +140,29 @@ export class OcrEngine {
     const t2 = performance.now();
     const detected = await this.detector.orientLines(image, boxes);
     const t3 = performance.now();
-    const recognized = await this.recognizeCrops(detected.lines.map((l) => l.crop));
+    // Lines the classifier was unsure of are read both ways up; the more confident reading wins.
+    const alternates = detected.lines.flatMap((l, i) => (l.alternate ? [{ line: i, crop: l.alternate }] : []));
+    const recognized = await this.recognizeCrops([...detected.lines.map((l) => l.crop), ...alternates.map((a) => a.crop)]);
     const t4 = performance.now();
+    const chosen = detected.lines.map((l, i) => ({ reading: recognized[i], angle: l.angle }));
+    alternates.forEach((a, k) => {
+      const alternate = recognized[detected.lines.length + k];
+      if (chooseReading(chosen[a.line].reading, alternate) === 'alternate') {
+        chosen[a.line] = { reading: alternate, angle: chosen[a.line].angle === 180 ? 0 : 180 };
+      }
+    });
+    const pageAngle = resolvePageAngle(detected.pageAngle, chosen.map((c) => c.angle));
     const minConfidence = this.options.minConfidence ?? 0.5;
     const lines = sortReadingOrder(
       detected.lines
-        .map((l, i): OcrLine => ({ text: recognized[i].text, confidence: recognized[i].confidence, box: l.box }))
+        .map((l, i): OcrLine => ({ text: chosen[i].reading.text, confidence: chosen[i].reading.confidence, box: l.box }))
         .filter((l) => l.text.length > 0 && l.confidence >= minConfidence),
-      { pageAngle: detected.pageAngle },
+      { pageAngle },
     );
     const t5 = performance.now();
     return {
       lines,
-      pageAngle: detected.pageAngle,
+      pageAngle,
       width: image.width,
       height: image.height,
       timings: { decode: t1 - t0, detection: t2 - t1, classification: t3 - t2, recognition: t4 - t3, total: t5 - t0 },

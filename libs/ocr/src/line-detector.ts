@@ -26,6 +26,8 @@ export interface DetectedLine {
   /** The turn applied to the crop. */
   readonly angle: LineAngle;
   readonly angleScore: AngleScore;
+  /** For a line whose angle the classifier is unsure of: the crop turned the other way, to read too. */
+  readonly alternate?: RasterImage;
 }
 
 export interface DetectedLines {
@@ -88,7 +90,7 @@ export class LineDetector {
     const crops = boxes.map((b) => cropQuad(page, b.quad));
     const useCls = this.options.useAngleClassifier ?? true;
     const scores: AngleScore[] = useCls ? await this.classifyAngles(crops) : crops.map(() => ({ angle: 0, confidence: 1 }));
-    const { pageAngle, rotate } = lineRotations(scores, {
+    const { pageAngle, rotate, uncertain } = lineRotations(scores, {
       threshold: this.options.clsThreshold ?? CLS_THRESHOLD,
       usePageVote: this.options.usePageVote ?? true,
     });
@@ -99,6 +101,7 @@ export class LineDetector {
         crop: rotate[i] ? rotate180(crops[i]) : crops[i],
         angle: rotate[i] ? 180 : 0,
         angleScore: scores[i],
+        ...(uncertain[i] && useCls ? { alternate: rotate[i] ? crops[i] : rotate180(crops[i]) } : {}),
       }),
     );
     return { lines, pageAngle };

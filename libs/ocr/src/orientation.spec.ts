@@ -1,4 +1,4 @@
-import { decodeAngles, lineRotations, pageOrientationVote, type AngleScore } from './orientation';
+import { chooseReading, decodeAngles, lineRotations, pageOrientationVote, resolvePageAngle, type AngleScore } from './orientation';
 
 const up = (confidence: number): AngleScore => ({ angle: 0, confidence });
 const down = (confidence: number): AngleScore => ({ angle: 180, confidence });
@@ -55,6 +55,36 @@ describe('lineRotations', () => {
     ],
     ['a stricter threshold', [down(0.95), down(0.95)], { threshold: 0.99 }, { pageAngle: 0, rotate: [false, false] }],
   ])('%s', (_name, scores, options, expected) => {
-    expect(lineRotations(scores, options)).toEqual(expected);
+    expect(lineRotations(scores, options)).toMatchObject(expected);
+  });
+});
+
+describe('reading both ways up', () => {
+  it.each([
+    { main: 0.9, alternate: undefined, expected: 'main' },
+    { main: 0.9, alternate: 0.4, expected: 'main' },
+    { main: 0.3, alternate: 0.8, expected: 'alternate' },
+    { main: 0.5, alternate: 0.5, expected: 'main' },
+  ] as const)('chooseReading(main $main, alternate $alternate) → $expected', ({ main, alternate, expected }) => {
+    expect(chooseReading({ confidence: main }, alternate === undefined ? undefined : { confidence: alternate })).toBe(expected);
+  });
+
+  it.each([
+    { voted: 0, angles: [180], expected: 180 },
+    { voted: 0, angles: [0, 180, 0], expected: 0 },
+    { voted: 180, angles: [0, 180], expected: 180 },
+    { voted: 0, angles: [0, 180], expected: 0 },
+    { voted: 180, angles: [], expected: 180 },
+  ] as const)('resolvePageAngle(voted $voted, $angles) → $expected', ({ voted, angles, expected }) => {
+    expect(resolvePageAngle(voted, angles)).toBe(expected);
+  });
+
+  it('marks lines below the threshold as uncertain', () => {
+    const { uncertain } = lineRotations([
+      { angle: 180, confidence: 0.83 },
+      { angle: 0, confidence: 0.99 },
+      { angle: 180, confidence: 0.95 },
+    ]);
+    expect(uncertain).toEqual([true, false, false]);
   });
 });

@@ -45,6 +45,12 @@ export interface LineRotations {
   readonly pageAngle: LineAngle;
   /** Whether to turn each line crop by 180° before recognition. */
   readonly rotate: boolean[];
+  /**
+   * Lines the classifier is unsure about (confidence below the threshold): they are worth reading
+   * both ways up and keeping the more confident reading (see `chooseReading`). A lone short line on
+   * an upside-down page is the typical case: no sure vote exists to turn it.
+   */
+  readonly uncertain: boolean[];
 }
 
 /**
@@ -61,5 +67,21 @@ export function lineRotations(
   const rotate = scores.map((s) =>
     pageAngle === 180 ? !(s.angle === 0 && s.confidence >= threshold) : s.angle === 180 && s.confidence >= threshold,
   );
-  return { pageAngle, rotate };
+  return { pageAngle, rotate, uncertain: scores.map((s) => s.confidence < threshold) };
+}
+
+/** Index of the reading to keep: the alternate (the crop turned the other way) only when it is more confident. */
+export function chooseReading(main: { confidence: number }, alternate?: { confidence: number }): 'main' | 'alternate' {
+  return alternate !== undefined && alternate.confidence > main.confidence ? 'alternate' : 'main';
+}
+
+/**
+ * The page's orientation after reading: the turn most lines ended up read with (ties keep `voted`).
+ * It decides the reading order, so a page whose only lines were read upside-down-turned is ordered
+ * as an upside-down page.
+ */
+export function resolvePageAngle(voted: LineAngle, lineAngles: readonly LineAngle[]): LineAngle {
+  const turned = lineAngles.filter((a) => a === 180).length;
+  const upright = lineAngles.length - turned;
+  return turned > upright ? 180 : upright > turned ? 0 : voted;
 }

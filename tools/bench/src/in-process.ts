@@ -5,6 +5,7 @@
 import type { CorpusItem } from '@conveyor/corpus';
 import { OcrEngine } from '@conveyor/ocr';
 import Ocr from '@gutenye/ocr-node';
+import { runPool } from './pool';
 
 /** Reads one encoded image and returns its lines in reading order. */
 export type ReadLines = (image: Buffer) => Promise<string[]>;
@@ -29,29 +30,6 @@ export async function createEngineReader(): Promise<InProcessReader> {
     read: async (image) => (await engine.read(image)).lines.map((line) => line.text),
     close: () => engine.close(),
   };
-}
-
-/**
- * Runs `work` on every item with `workers.length` workers taking the next item
- * as they finish; resolves with the results in item order.
- */
-export async function runPool<I, W, R>(
-  items: readonly I[],
-  workers: readonly W[],
-  work: (worker: W, item: I) => Promise<R>,
-): Promise<R[]> {
-  if (workers.length === 0) throw new Error('runPool needs at least one worker');
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    workers.map(async (worker) => {
-      while (next < items.length) {
-        const index = next++;
-        results[index] = await work(worker, items[index]);
-      }
-    }),
-  );
-  return results;
 }
 
 export interface InProcessRun {

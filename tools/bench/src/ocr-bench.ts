@@ -7,7 +7,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { generateCorpus, scoreCorpus, type Corpus, type CorpusScore } from '@conveyor/corpus';
 import { silenceKafkajsNegativeTimeoutWarning } from '@conveyor/stage-runtime';
 import { createEngineReader, createPeerReader, measureInProcess, type InProcessReader } from './in-process';
-import { parseOptions, type BenchOptions } from './options';
+import { buildCommand, parseOptions, type BenchOptions } from './options';
 import { PipelineRunError, runPipeline, type PipelineRun } from './pipeline';
 import { buildRows, diffItems, formatReport, type Measurement, type Report } from './report';
 
@@ -67,7 +67,11 @@ function printDiffs(engine: CorpusScore, pipeline: CorpusScore): void {
 
 async function main(): Promise<number> {
   silenceKafkajsNegativeTimeoutWarning();
-  const options = parseOptions(process.argv);
+  // Usage errors exit 2, like the conveyor CLI's, so scripts can tell them from a failed run.
+  const options = parseOptions(
+    process.argv,
+    buildCommand().exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2)),
+  );
   const redisUrl = process.env['REDIS_URL']?.trim() || 'redis://127.0.0.1:6379';
   const kafkaBrokers = process.env['KAFKA_BROKERS']?.trim() || undefined;
 

@@ -21,6 +21,10 @@ export interface PreprocessedPage {
 /** ocr.regions: one upright line crop per text line (height 48), with its box. */
 export interface PageRegions {
   lines: RasterImage[];
+  /** The turn applied to each line's crop. */
+  angles: LineAngle[];
+  /** Line index → the crop turned the other way, for lines whose angle the classifier was unsure of. */
+  alternates: Map<number, RasterImage>;
   /** Boxes in original-image coordinates, TL TR BR BL. */
   boxes: Quad[];
   pageAngle: LineAngle;
@@ -28,11 +32,17 @@ export interface PageRegions {
   originalHeight: number;
 }
 
-/** ocr.recognized: per line and time step, the best class and its probability. */
+/** One line's greedy best path: per time step, the best class (0 = CTC blank) and its probability. */
+export interface BestPathRow {
+  indices: Int32Array;
+  scores: Float32Array;
+}
+
+/** ocr.recognized: the best path of every line, and of every alternate (the line turned the other way). */
 export interface RecognizedLines {
-  /** [lines][steps] class indices (0 = CTC blank). */
-  indices: Int32Array[];
-  scores: Float32Array[];
+  lines: BestPathRow[];
+  angles: LineAngle[];
+  alternates: Map<number, BestPathRow>;
   boxes: Quad[];
   pageAngle: LineAngle;
   originalWidth: number;
@@ -98,9 +108,30 @@ export function decodePreprocessed(bundle: TensorBundle): PreprocessedPage {
   return { page: imageFrom(bundle, 'page'), detection, ...sizeFrom(bundle) };
 }
 
+function anglesTensor(angles: readonly LineAngle[]) {
+  return tensor('int32', [angles.length], Int32Array.from(angles));
+}
+
+function anglesFrom(bundle: TensorBundle, count: number): LineAngle[] {
+  const t = requireTensor(bundle, 'angles', 'int32', [count]);
+  return Array.from(t.data, (a, i) => {
+    if (a !== 0 && a !== 180) throw new StageError('INVALID_METADATA', `line ${i} has angle ${a}; only 0 and 180 exist`);
+    return a as LineAngle;
+  });
+}
+
+function lineIndex(name: string, prefix: string, count: number): number {
+  const index = Number(name.slice(prefix.length));
+  if (!Number.isInteger(index) || index < 0 || index >= count) {
+    throw new ContractError('SHAPE_MISMATCH', `tensor "${name}" names line ${name.slice(prefix.length)}, but the page has ${count} lines`);
+  }
+  return index;
+}
+
 export function encodeRegions(regions: PageRegions): TensorBundle {
-  const tensors: TensorBundle['tensors'] = { boxes: boxesTensor(regions.boxes) };
+  const tensors: TensorBundle['tensors'] = { boxes: boxesTensor(regions.boxes), angles: anglesTensor(regions.angles) };
   regions.lines.forEach((line, i) => (tensors[`line.${i}`] = imageTensor(line)));
+  regions.alternates.forEach((crop, i) => (tensors[`alt.${i}`] = imageTensor(crop)));
   return {
     tensors,
     metadata: { ...sizeMetadata(regions), lines: String(regions.lines.length), pageAngle: String(regions.pageAngle) },
@@ -113,23 +144,61 @@ export function decodeRegions(bundle: TensorBundle): PageRegions {
     throw new StageError('INVALID_METADATA', `metadata "lines" must be an integer in [0, 10000]`);
   }
   const lines = Array.from({ length: count }, (_, i) => imageFrom(bundle, `line.${i}`));
-  return { lines, boxes: boxesFrom(bundle, count), pageAngle: pageAngleMetadata(bundle), ...sizeFrom(bundle) };
+  const alternates = new Map<number, RasterImage>();
+  for (const name of Object.keys(bundle.tensors).filter((n) => n.startsWith('alt.'))) {
+    alternates.set(lineIndex(name, 'alt.', count), imageFrom(bundle, name));
+  }
+  return {
+    lines,
+    angles: anglesFrom(bundle, count),
+    alternates,
+    boxes: boxesFrom(bundle, count),
+    pageAngle: pageAngleMetadata(bundle),
+    ...sizeFrom(bundle),
+  };
+}
+
+/** Rows of different lengths as one [rows, maxSteps] pair of tensors (padded with blanks) plus their lengths. */
+function encodeRows(prefix: string, rows: readonly BestPathRow[]): TensorBundle['tensors'] {
+  const maxSteps = Math.max(0, ...rows.map((r) => r.indices.length));
+  const indices = new Int32Array(rows.length * maxSteps);
+  const scores = new Float32Array(rows.length * maxSteps);
+  rows.forEach((row, i) => {
+    indices.set(row.indices, i * maxSteps);
+    scores.set(row.scores, i * maxSteps);
+  });
+  return {
+    [`${prefix}indices`]: tensor('int32', [rows.length, maxSteps], indices),
+    [`${prefix}scores`]: tensor('float32', [rows.length, maxSteps], scores),
+    [`${prefix}steps`]: tensor('int32', [rows.length], Int32Array.from(rows.map((r) => r.indices.length))),
+  };
+}
+
+function decodeRows(bundle: TensorBundle, prefix: string): BestPathRow[] {
+  const steps = requireTensor(bundle, `${prefix}steps`, 'int32');
+  if (steps.shape.length !== 1) throw new ContractError('SHAPE_MISMATCH', `tensor "${prefix}steps" must be one-dimensional`);
+  const n = steps.shape[0];
+  const indices = requireTensor(bundle, `${prefix}indices`, 'int32');
+  if (indices.shape.length !== 2 || indices.shape[0] !== n) {
+    throw new ContractError('SHAPE_MISMATCH', `tensor "${prefix}indices" must be [${n}, steps], got [${indices.shape.join(', ')}]`);
+  }
+  const width = indices.shape[1];
+  const scores = requireTensor(bundle, `${prefix}scores`, 'float32', [n, width]);
+  return Array.from({ length: n }, (_, i) => {
+    const length = steps.data[i];
+    if (length < 0 || length > width) throw new ContractError('SHAPE_MISMATCH', `row ${i} of "${prefix}steps" claims ${length} steps of ${width}`);
+    return { indices: indices.data.slice(i * width, i * width + length), scores: scores.data.slice(i * width, i * width + length) };
+  });
 }
 
 export function encodeRecognized(recognized: RecognizedLines): TensorBundle {
-  const steps = recognized.indices.map((i) => i.length);
-  const maxSteps = Math.max(0, ...steps);
-  const n = recognized.indices.length;
-  // Rows padded with blanks (index 0) to the longest line; `steps` keeps the true lengths.
-  const indices = new Int32Array(n * maxSteps);
-  const scores = new Float32Array(n * maxSteps);
-  recognized.indices.forEach((row, i) => indices.set(row, i * maxSteps));
-  recognized.scores.forEach((row, i) => scores.set(row, i * maxSteps));
+  const alternateLines = [...recognized.alternates.keys()];
   return {
     tensors: {
-      indices: tensor('int32', [n, maxSteps], indices),
-      scores: tensor('float32', [n, maxSteps], scores),
-      steps: tensor('int32', [n], Int32Array.from(steps)),
+      ...encodeRows('', recognized.lines),
+      ...encodeRows('alt_', alternateLines.map((i) => recognized.alternates.get(i) as BestPathRow)),
+      alt_line: tensor('int32', [alternateLines.length], Int32Array.from(alternateLines)),
+      angles: anglesTensor(recognized.angles),
       boxes: boxesTensor(recognized.boxes),
     },
     metadata: { ...sizeMetadata(recognized), pageAngle: String(recognized.pageAngle) },
@@ -137,27 +206,20 @@ export function encodeRecognized(recognized: RecognizedLines): TensorBundle {
 }
 
 export function decodeRecognized(bundle: TensorBundle): RecognizedLines {
-  const steps = requireTensor(bundle, 'steps', 'int32');
-  if (steps.shape.length !== 1) throw new ContractError('SHAPE_MISMATCH', 'tensor "steps" must be one-dimensional');
-  const n = steps.shape[0];
-  const indices = requireTensor(bundle, 'indices', 'int32');
-  if (indices.shape.length !== 2 || indices.shape[0] !== n) {
-    throw new ContractError('SHAPE_MISMATCH', `tensor "indices" must be [${n}, steps], got [${indices.shape.join(', ')}]`);
-  }
-  const width = indices.shape[1];
-  const scores = requireTensor(bundle, 'scores', 'float32', [n, width]);
-  const rows = Array.from({ length: n }, (_, i) => {
-    const length = steps.data[i];
-    if (length < 0 || length > width) throw new ContractError('SHAPE_MISMATCH', `line ${i} claims ${length} steps of ${width}`);
-    return {
-      indices: indices.data.slice(i * width, i * width + length),
-      scores: scores.data.slice(i * width, i * width + length),
-    };
+  const lines = decodeRows(bundle, '');
+  const alternateRows = decodeRows(bundle, 'alt_');
+  const alternateLines = requireTensor(bundle, 'alt_line', 'int32', [alternateRows.length]);
+  const alternates = new Map<number, BestPathRow>();
+  alternateRows.forEach((row, k) => {
+    const line = alternateLines.data[k];
+    if (line < 0 || line >= lines.length) throw new ContractError('SHAPE_MISMATCH', `alternate ${k} names line ${line} of ${lines.length}`);
+    alternates.set(line, row);
   });
   return {
-    indices: rows.map((r) => r.indices),
-    scores: rows.map((r) => r.scores),
-    boxes: boxesFrom(bundle, n),
+    lines,
+    angles: anglesFrom(bundle, lines.length),
+    alternates,
+    boxes: boxesFrom(bundle, lines.length),
     pageAngle: pageAngleMetadata(bundle),
     ...sizeFrom(bundle),
   };

@@ -1,5 +1,5 @@
 import { OcrTopics } from '@conveyor/contracts';
-import { LineDetector, recInputWidth, resizeImage, type Quad } from '@conveyor/ocr';
+import { LineDetector, REC_HEIGHT, recInputWidth, resizeImage, type Quad, type RasterImage } from '@conveyor/ocr';
 import { STAGE_LOGGER, StageError, StageHandler, type StageLogger, type StageMessage, type StageOutput } from '@conveyor/stage-runtime';
 import { Controller, Inject, type OnModuleInit } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
@@ -45,16 +45,21 @@ export class FeaturesStage implements OnModuleInit {
     const scaleX = input.originalWidth / input.page.width;
     const scaleY = input.originalHeight / input.page.height;
     const toOriginal = (q: Quad): Quad => q.map(([x, y]) => [x * scaleX, y * scaleY]) as Quad;
-    const lines = await Promise.all(
-      detected.lines.map((line) =>
-        resizeImage(line.crop, recInputWidth(line.crop.width, line.crop.height, { maxWidth: this.options.recognitionMaxWidth }), 48),
-      ),
-    );
+    const toRecHeight = (crop: RasterImage) =>
+      resizeImage(crop, recInputWidth(crop.width, crop.height, { maxWidth: this.options.recognitionMaxWidth }), REC_HEIGHT);
+    const lines = await Promise.all(detected.lines.map((line) => toRecHeight(line.crop)));
+    // Lines the classifier was unsure of travel both ways up; postprocess keeps the more confident reading.
+    const alternates = new Map<number, RasterImage>();
+    for (const [i, line] of detected.lines.entries()) {
+      if (line.alternate) alternates.set(i, await toRecHeight(line.alternate));
+    }
     return {
       topic: OcrTopics.regions,
       type: OcrEventTypes.regions,
       tensors: encodeRegions({
         lines,
+        angles: detected.lines.map((l) => l.angle),
+        alternates,
         boxes: detected.lines.map((l) => toOriginal(l.box)),
         pageAngle: detected.pageAngle,
         originalWidth: input.originalWidth,

@@ -6,7 +6,7 @@ import { Payload } from '@nestjs/microservices';
 import { bestPath } from '../best-path';
 import { ModelReadiness } from '../model-readiness';
 import { OCR_STAGE_OPTIONS, OcrEventTypes, type OcrStageOptions } from '../tokens';
-import { decodeRegions, encodeRecognized, type PageRegions } from '../wire';
+import { decodeRegions, encodeRecognized, type BestPathRow, type PageRegions } from '../wire';
 
 /** Default message batching; BATCH_MAX_SIZE / BATCH_MAX_WAIT_MS override it per deployment. */
 export const INFERENCE_BATCH = { maxSize: 8, maxWaitMs: 10 };
@@ -14,6 +14,8 @@ export const INFERENCE_BATCH = { maxSize: 8, maxWaitMs: 10 };
 interface LineRef {
   message: number;
   line: number;
+  /** The alternate crop of the line (turned the other way), not the line itself. */
+  alternate: boolean;
   input: LineInput;
 }
 
@@ -58,14 +60,14 @@ export class InferenceStage implements OnModuleInit {
       }
     });
     const refs: LineRef[] = [];
+    const maxWidth = this.options.recognitionMaxWidth;
     pages.forEach((page, message) => {
       if (page instanceof Error) return;
-      page.lines.forEach((crop, line) =>
-        refs.push({ message, line, input: toRecInput(crop, { maxWidth: this.options.recognitionMaxWidth }) }),
-      );
+      page.lines.forEach((crop, line) => refs.push({ message, line, alternate: false, input: toRecInput(crop, { maxWidth }) }));
+      page.alternates.forEach((crop, line) => refs.push({ message, line, alternate: true, input: toRecInput(crop, { maxWidth }) }));
     });
-    const indices = pages.map((p) => (p instanceof Error ? [] : new Array<Int32Array>(p.lines.length)));
-    const scores = pages.map((p) => (p instanceof Error ? [] : new Array<Float32Array>(p.lines.length)));
+    const rows = pages.map((p) => (p instanceof Error ? [] : new Array<BestPathRow>(p.lines.length)));
+    const alternateRows = pages.map(() => new Map<number, BestPathRow>());
     const recognizer = await this.recognizer;
     if (!recognizer) throw new StageError('MODEL_NOT_LOADED', 'the recognition model is not loaded yet', true);
     for (const group of this.modelBatches(refs)) {
@@ -75,8 +77,9 @@ export class InferenceStage implements OnModuleInit {
       const stride = width / output.shape[1];
       const path = bestPath(output, group.map((r) => Math.ceil(r.input.contentWidth / stride)));
       group.forEach((ref, k) => {
-        indices[ref.message][ref.line] = path.indices[k];
-        scores[ref.message][ref.line] = path.scores[k];
+        const row = { indices: path.indices[k], scores: path.scores[k] };
+        if (ref.alternate) alternateRows[ref.message].set(ref.line, row);
+        else rows[ref.message][ref.line] = row;
       });
     }
     return pages.map((page, i) =>
@@ -86,8 +89,9 @@ export class InferenceStage implements OnModuleInit {
             topic: OcrTopics.recognized,
             type: OcrEventTypes.recognized,
             tensors: encodeRecognized({
-              indices: indices[i],
-              scores: scores[i],
+              lines: rows[i],
+              angles: page.angles,
+              alternates: alternateRows[i],
               boxes: page.boxes,
               pageAngle: page.pageAngle,
               originalWidth: page.originalWidth,

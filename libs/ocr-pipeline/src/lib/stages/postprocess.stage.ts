@@ -1,5 +1,5 @@
 import { okResult, OcrTopics, withTiming, type OcrLine } from '@conveyor/contracts';
-import { sortReadingOrder } from '@conveyor/ocr';
+import { chooseReading, resolvePageAngle, sortReadingOrder, type LineAngle } from '@conveyor/ocr';
 import { StageHandler, type StageMessage, type StageOutput } from '@conveyor/stage-runtime';
 import { Controller, Inject } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
@@ -7,7 +7,7 @@ import { collapseBestPath } from '../best-path';
 import { OcrDictionary } from '../dictionary';
 import { ResultStore } from '../result-store';
 import { OCR_STAGE_OPTIONS, type OcrStageOptions } from '../tokens';
-import { decodeRecognized } from '../wire';
+import { decodeRecognized, type BestPathRow } from '../wire';
 import { announce } from '../announce';
 
 /**
@@ -27,14 +27,24 @@ export class PostprocessStage {
   async assemble(@Payload() message: StageMessage): Promise<StageOutput | undefined> {
     const started = performance.now();
     const recognized = decodeRecognized(message.tensors());
+    const decode = (row: BestPathRow) => collapseBestPath(row.indices, row.scores, this.dictionary.classes);
+    const readings = recognized.lines.map((row, i) => {
+      const main = decode(row);
+      const alternateRow = recognized.alternates.get(i);
+      const alternate = alternateRow && decode(alternateRow);
+      // A line read both ways up (its angle was uncertain) keeps the more confident reading.
+      return chooseReading(main, alternate) === 'alternate' && alternate
+        ? { ...alternate, angle: (recognized.angles[i] === 180 ? 0 : 180) as LineAngle }
+        : { ...main, angle: recognized.angles[i] };
+    });
+    const pageAngle = resolvePageAngle(recognized.pageAngle, readings.map((r) => r.angle));
     const lines: OcrLine[] = [];
-    recognized.indices.forEach((indices, i) => {
-      const { text, confidence } = collapseBestPath(indices, recognized.scores[i], this.dictionary.classes);
+    readings.forEach(({ text, confidence }, i) => {
       const trimmed = text.trim();
       if (trimmed.length === 0 || confidence < this.options.minConfidence) return;
       lines.push({ text: trimmed, confidence, box: recognized.boxes[i].map(([x, y]) => [round1(x), round1(y)]) as OcrLine['box'] });
     });
-    const ordered = sortReadingOrder(lines, { pageAngle: recognized.pageAngle });
+    const ordered = sortReadingOrder(lines, { pageAngle });
     const timings = withTiming({ ...message.timings }, 'postprocess', Math.round(performance.now() - started));
     const stored = await this.results.storeOnce(okResult(message.id, ordered, timings));
     return stored.needsAnnouncing ? announce(stored.result, this.results) : undefined;

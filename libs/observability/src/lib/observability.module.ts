@@ -1,0 +1,22 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { MetricsController } from './metrics.controller';
+import { StageTelemetry } from './stage-telemetry';
+import { OBSERVABILITY_STAGE } from './tokens';
+
+/**
+ * Tracing and metrics for one stage app: provides and exports StageTelemetry
+ * (the runtime's observer; stage code injects it for `modelRun`) and serves
+ * GET /metrics. Uses the global StageRuntimeModule's logger when present.
+ */
+@Module({})
+export class ObservabilityModule {
+  static forStage(stage: string): DynamicModule {
+    if (!stage.trim()) throw new Error('ObservabilityModule.forStage: stage name must not be empty');
+    return {
+      module: ObservabilityModule,
+      controllers: [MetricsController],
+      providers: [{ provide: OBSERVABILITY_STAGE, useValue: stage }, StageTelemetry],
+      exports: [StageTelemetry],
+    };
+  }
+}
