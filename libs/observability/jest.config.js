@@ -2,4 +2,7 @@ module.exports = {
   displayName: 'observability',
   preset: '../../jest.preset.js',
   rootDir: __dirname,
+  // The integration suite runs a stage on a real Kafka: reuse KAFKA_BROKERS or start one broker for the run.
+  globalSetup: '../../libs/testing/src/global-setup.js',
+  globalTeardown: '../../libs/testing/src/global-teardown.js',
 };

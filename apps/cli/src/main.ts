@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { findWorkspaceRoot } from '@conveyor/kafka-local';
 import { OcrExitCode, runOcrCommand } from '@conveyor/ocr-client';
-import { startLocalPlatform } from '@conveyor/platform';
+import { collectStatus, formatStatusTable, OCR_STAGE_NAMES, startLocalPlatform } from '@conveyor/platform';
 import { Command, InvalidArgumentError } from 'commander';
 import { silenceKafkajsNegativeTimeoutWarning } from '@conveyor/stage-runtime';
 
@@ -93,6 +93,36 @@ program
       progress: opts.progress ? undefined : false,
     });
     process.exit(code);
+  });
+
+program
+  .command('status')
+  .description('per stage: readiness, consumer lag and throughput')
+  .option('--http-base-port <port>', 'health port of the first stage, as given to `up` (the others follow)', positiveInt, 8081)
+  .option('--stage-url <stage=url...>', 'health base URL of a stage, e.g. inference=http://10.0.0.7:8080 (repeatable)')
+  .option('--sample <seconds>', 'how long to watch offsets to measure throughput', positiveInt, 2)
+  .option('--json', 'print the status as JSON')
+  .action(async (opts: { httpBasePort: number; stageUrl?: string[]; sample: number; json?: boolean }) => {
+    const healthUrls: Record<string, string> = Object.fromEntries(
+      OCR_STAGE_NAMES.map((stage, i) => [stage, `http://127.0.0.1:${opts.httpBasePort + i}`]),
+    );
+    for (const entry of opts.stageUrl ?? []) {
+      const [stage, url] = entry.split(/=(.*)/s);
+      if (!(OCR_STAGE_NAMES as readonly string[]).includes(stage) || !/^https?:\/\/\S+$/.test(url ?? '')) {
+        process.stderr.write(`conveyor status: --stage-url wants <stage>=<http url> with a stage of ${OCR_STAGE_NAMES.join(', ')} (got "${entry}")\n`);
+        process.exit(OcrExitCode.usage);
+      }
+      healthUrls[stage] = url.replace(/\/$/, '');
+    }
+    let rows;
+    try {
+      rows = await collectStatus({ brokers: brokers(), topicPrefix, healthUrls, sampleMs: opts.sample * 1000 });
+    } catch (error) {
+      process.stderr.write(`conveyor status: Kafka at ${brokers().join(',')} is unreachable: ${(error as Error).message}\n`);
+      process.exit(OcrExitCode.unreachable);
+    }
+    process.stdout.write(opts.json ? `${JSON.stringify(rows, null, 2)}\n` : formatStatusTable(rows));
+    process.exit(rows.every((r) => r.ready) ? 0 : 1);
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {

@@ -1,7 +1,15 @@
 import 'reflect-metadata';
+import { startTelemetry, TelemetryConfigError } from '@conveyor/observability';
 import { loadOcrStageConfigOrExit, ocrStageHooks, ocrStageModule } from '@conveyor/ocr-pipeline';
-import { runStage } from '@conveyor/stage-runtime';
+import { createStageLogger, runStage } from '@conveyor/stage-runtime';
 
-// The inference stage service: configuration from the environment (validated, fail fast), then the runtime.
+// The inference stage service: validated configuration (fail fast), tracing set up before the first message, then the runtime.
 const { settings, options } = loadOcrStageConfigOrExit('inference', process.env);
+try {
+  startTelemetry({ serviceName: 'conveyor-inference', logger: createStageLogger('inference', settings.logLevel) });
+} catch (error) {
+  if (!(error instanceof TelemetryConfigError)) throw error;
+  process.stderr.write(`inference: ${error.message}\n`);
+  process.exit(78);
+}
 void runStage(ocrStageModule('inference', settings, options), ocrStageHooks);

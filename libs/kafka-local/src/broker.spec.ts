@@ -112,7 +112,9 @@ describe('startKafka with a real broker', () => {
         expect(await admin2.listTopics()).toContain(topic);
         const offsets = await admin2.fetchTopicOffsets(topic);
         expect(offsets.find((p) => p.partition === partition)).toMatchObject({ high: '4', low: '0' });
-        const [committed] = await admin2.fetchOffsets({ groupId, topics: [topic] });
+        // Right after a restart the group coordinator may still be loading __consumer_offsets
+        // (COORDINATOR_LOAD_IN_PROGRESS, retriable): ask again until it answers.
+        const committed = await retryWhileCoordinatorLoads(async () => (await admin2.fetchOffsets({ groupId, topics: [topic] }))[0]);
         expect(committed.partitions.find((p) => p.partition === partition)?.offset).toBe('3');
         await admin2.disconnect();
       } finally {
@@ -148,3 +150,17 @@ describe('startKafka with a real broker', () => {
     expect(await waitUntil(() => !existsSync(started.dataDir), 10_000)).toBe(true);
   });
 });
+
+async function retryWhileCoordinatorLoads<T>(call: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await call();
+    } catch (error) {
+      const type = (error as { type?: string }).type;
+      if (type !== 'COORDINATOR_LOAD_IN_PROGRESS' && type !== 'COORDINATOR_NOT_AVAILABLE') throw error;
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}

@@ -9,4 +9,5 @@ export { contextOfMessage, withSpan, withSpansPerMessage, TRACER_NAME, type Span
 export * from './lib/stage-metrics';
 export * from './lib/stage-telemetry';
 export * from './lib/telemetry';
+export * from './lib/telemetry-shutdown';
 export * from './lib/tokens';

@@ -1,3 +1,4 @@
 export * from './lib/local-platform';
 export * from './lib/process-supervisor';
+export * from './lib/status';
 export * from './lib/topics';

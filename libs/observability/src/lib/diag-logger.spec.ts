@@ -32,6 +32,20 @@ describe('RateLimitedDiagLogger', () => {
     ]);
   });
 
+  it('reduces an error handed over as JSON to its message and code', () => {
+    const { lines, logger } = recordingLogger();
+    new RateLimitedDiagLogger(logger).error(
+      JSON.stringify({ stack: 'Error: connect ECONNREFUSED 127.0.0.1:4318\n    at x', message: 'connect ECONNREFUSED 127.0.0.1:4318', code: 'ECONNREFUSED' }),
+    );
+    expect(lines).toEqual([
+      {
+        level: 'warn',
+        fields: { otel: { level: 'error', code: 'ECONNREFUSED', detail: undefined, suppressedSinceLast: 0 } },
+        message: 'opentelemetry: connect ECONNREFUSED 127.0.0.1:4318',
+      },
+    ]);
+  });
+
   it('sends detail levels to debug, unthrottled', () => {
     const { lines, logger } = recordingLogger();
     const diag = new RateLimitedDiagLogger(logger);

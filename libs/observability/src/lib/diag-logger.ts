@@ -13,6 +13,21 @@ export const stderrTelemetryLogger: TelemetryLogger = {
   warn: (fields, msg) => process.stderr.write(`${JSON.stringify({ level: 40, time: Date.now(), ...fields, msg })}\n`),
 };
 
+/**
+ * The SDK's error handler hands errors over as JSON strings with their stack;
+ * a log line needs the message and code only.
+ */
+function summarize(message: string): { text: string; code?: string } {
+  if (!message.startsWith('{')) return { text: message };
+  try {
+    const parsed = JSON.parse(message) as { message?: unknown; code?: unknown };
+    if (typeof parsed.message !== 'string') return { text: message };
+    return { text: parsed.message, ...(typeof parsed.code === 'string' ? { code: parsed.code } : {}) };
+  } catch {
+    return { text: message };
+  }
+}
+
 function describe(arg: unknown): string {
   if (arg instanceof Error) return arg.message;
   if (typeof arg === 'string') return arg;
@@ -55,9 +70,10 @@ export class RateLimitedDiagLogger implements DiagLogger {
     this.lastWarnAt = now;
     const suppressed = this.suppressed;
     this.suppressed = 0;
+    const { text, code } = summarize(message);
     this.logger.warn(
-      { otel: { level, detail: args.map(describe).join(' ') || undefined, suppressedSinceLast: suppressed } },
-      `opentelemetry: ${message}`,
+      { otel: { level, ...(code ? { code } : {}), detail: args.map(describe).join(' ') || undefined, suppressedSinceLast: suppressed } },
+      `opentelemetry: ${text}`,
     );
   }
 

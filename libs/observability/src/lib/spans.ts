@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { MessageOrigin, StageMessage } from '@conveyor/stage-runtime';
 import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { hrTime } from '@opentelemetry/core';
 import { batchScopeOf, requestIdOf, withBatchScope, withRequestId, type BatchMember } from './context-keys';
 import { extractTraceContext } from './propagation';
 
@@ -118,7 +119,8 @@ async function spansPerRequest<T>(
   fn: SpanWork<T>,
 ): Promise<T> {
   const tracer = conveyorTracer();
-  const startTime = performance.now();
+  // One HrTime for all: a number would be re-based per span (each span's own clock offset), and the times would differ.
+  const startTime = hrTime();
   const members = parents.map(({ key, ctx }) => {
     const requestId = requestIdOf(ctx);
     const span = tracer.startSpan(
@@ -148,7 +150,7 @@ async function spansPerRequest<T>(
     for (const { span } of members) recordFailure(span, error);
     throw error;
   } finally {
-    const endTime = performance.now();
+    const endTime = hrTime();
     for (const { span } of members) span.end(endTime);
   }
 }

@@ -158,7 +158,7 @@ export class StageTelemetry implements StageObserver, OnApplicationShutdown {
     this.metrics.consumed.inc({ topic: origin.topic });
   }
 
-  messageSettled(origin: MessageOrigin, outcome: MessageOutcome, durationMs: number): void {
+  messageSettled(origin: MessageOrigin, outcome: MessageOutcome, durationMs: number, _outputs?: number): void {
     this.metrics.stageDuration.observe({ topic: origin.topic, outcome }, durationMs / 1000);
   }
 
@@ -180,7 +180,7 @@ export class StageTelemetry implements StageObserver, OnApplicationShutdown {
     this.metrics.produced.inc({ topic }, count);
   }
 
-  batchRun(topic: string, size: number): void {
+  batchRun(topic: string, size: number, _durationMs?: number): void {
     this.metrics.batchSize.observe({ topic }, size);
   }
 

@@ -64,6 +64,11 @@ export function startTelemetry(options: TelemetryOptions): TelemetryHandle {
   return handle;
 }
 
+/** The handle of this process's `startTelemetry`, if it was called. */
+export function currentTelemetry(): TelemetryHandle | undefined {
+  return (globalThis as GlobalWithTelemetry)[HANDLE];
+}
+
 function createTelemetry(options: TelemetryOptions): TelemetryHandle {
   const env = options.env ?? process.env;
   const logger = options.logger ?? stderrTelemetryLogger;

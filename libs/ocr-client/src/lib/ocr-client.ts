@@ -72,8 +72,12 @@ export class OcrClient {
     return new OcrClient(producer, redis, prefixedTopic(options.topicPrefix ?? '', OcrTopics.requests));
   }
 
-  /** Publishes one image; resolves with its request id once Kafka acknowledged it. */
-  async submit(image: Buffer, contentType: string, id: string = newRequestId()): Promise<SubmittedImage> {
+  /**
+   * Publishes one image; resolves with its request id once Kafka acknowledged it.
+   * `traceparent` (W3C) makes the request's trace continue the caller's.
+   */
+  async submit(image: Buffer, contentType: string, options: { id?: string; traceparent?: string } = {}): Promise<SubmittedImage> {
+    const id = options.id ?? newRequestId();
     await this.producer.send({
       topic: this.topic,
       acks: -1,
@@ -88,6 +92,7 @@ export class OcrClient {
             type: 'conveyor.ocr.request.v1',
             time: new Date().toISOString(),
             contentType,
+            ...(options.traceparent ? { traceparent: options.traceparent } : {}),
           }),
         },
       ],

@@ -1,4 +1,6 @@
+import { ObservabilityModule, StageTelemetry, traceLogMixin } from '@conveyor/observability';
 import {
+  createStageLogger,
   ReadinessRegistry,
   STAGE_LOGGER,
   STAGE_REDIS,
@@ -37,8 +39,8 @@ export function isOcrStageName(name: string): name is OcrStageName {
  * and what every stage shares (result store, failed results for dead letters,
  * model readiness). Each app's main.ts is `runStage(ocrStageModule(...))`.
  */
-/** What every OCR stage plugs into the runtime: failed results for dead-lettered requests. */
-export const ocrStageHooks: StageHooks = { deadLetterHook: FailedResultHook };
+/** What every OCR stage plugs into the runtime: failed results for dead-lettered requests, tracing and metrics. */
+export const ocrStageHooks: StageHooks = { deadLetterHook: FailedResultHook, observer: StageTelemetry };
 
 export function ocrStageModule(stage: OcrStageName, settings: StageRuntimeSettings, options: OcrStageOptions): Type<unknown> {
   const providers: Provider[] = [
@@ -61,7 +63,11 @@ export function ocrStageModule(stage: OcrStageName, settings: StageRuntimeSettin
   }
 
   @Module({
-    imports: [StageRuntimeModule.forRoot(settings)],
+    imports: [
+      // Every log line carries the trace, span and request ids of the message being worked on.
+      StageRuntimeModule.forRoot(settings, createStageLogger(stage, settings.logLevel, { mixin: traceLogMixin })),
+      ObservabilityModule.forStage(stage),
+    ],
     controllers: [OCR_STAGES[stage]],
     providers,
   })

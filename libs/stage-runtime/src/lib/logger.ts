@@ -6,7 +6,7 @@ export type StageLogger = Pick<Logger, 'info' | 'warn' | 'error' | 'debug'>;
 
 export interface StageLoggerOptions {
   /** Fields added to every line, e.g. the current trace and request ids (pino's mixin). */
-  mixin?: () => Record<string, unknown>;
+  mixin?: () => object;
 }
 
 export function createStageLogger(service: string, level: string, options: StageLoggerOptions = {}): Logger {

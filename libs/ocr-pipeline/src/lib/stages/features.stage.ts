@@ -3,6 +3,7 @@ import { LineDetector, REC_HEIGHT, recInputWidth, resizeImage, type Quad, type R
 import { STAGE_LOGGER, StageError, StageHandler, type StageLogger, type StageMessage, type StageOutput } from '@conveyor/stage-runtime';
 import { Controller, Inject, type OnModuleInit } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
+import { StageTelemetry } from '@conveyor/observability';
 import { ModelReadiness } from '../model-readiness';
 import { OCR_STAGE_OPTIONS, OcrEventTypes, type OcrStageOptions } from '../tokens';
 import { decodePreprocessed, encodeRegions } from '../wire';
@@ -20,6 +21,7 @@ export class FeaturesStage implements OnModuleInit {
     @Inject(OCR_STAGE_OPTIONS) private readonly options: OcrStageOptions,
     @Inject(STAGE_LOGGER) private readonly logger: StageLogger,
     private readonly readiness: ModelReadiness,
+    private readonly telemetry: StageTelemetry,
   ) {}
 
   onModuleInit(): void {
@@ -41,7 +43,8 @@ export class FeaturesStage implements OnModuleInit {
     const input = decodePreprocessed(message.tensors());
     if (!this.detector) throw new StageError('MODEL_NOT_LOADED', 'the detection models are not loaded yet', true);
     const detector = await this.detector;
-    const detected = await detector.detect(input.page, input.detection);
+    const provider = [...new Set(Object.values(detector.providers))].join(',');
+    const detected = await this.telemetry.modelRun('detection+classification', provider, () => detector.detect(input.page, input.detection));
     const scaleX = input.originalWidth / input.page.width;
     const scaleY = input.originalHeight / input.page.height;
     const toOriginal = (q: Quad): Quad => q.map(([x, y]) => [x * scaleX, y * scaleY]) as Quad;

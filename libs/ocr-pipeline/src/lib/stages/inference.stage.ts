@@ -4,6 +4,7 @@ import { STAGE_LOGGER, StageError, StageHandler, type StageLogger, type StageMes
 import { Controller, Inject, type OnModuleInit } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { bestPath } from '../best-path';
+import { StageTelemetry } from '@conveyor/observability';
 import { ModelReadiness } from '../model-readiness';
 import { OCR_STAGE_OPTIONS, OcrEventTypes, type OcrStageOptions } from '../tokens';
 import { decodeRegions, encodeRecognized, type BestPathRow, type PageRegions } from '../wire';
@@ -34,6 +35,7 @@ export class InferenceStage implements OnModuleInit {
     @Inject(OCR_STAGE_OPTIONS) private readonly options: OcrStageOptions,
     @Inject(STAGE_LOGGER) private readonly logger: StageLogger,
     private readonly readiness: ModelReadiness,
+    private readonly telemetry: StageTelemetry,
   ) {}
 
   onModuleInit(): void {
@@ -52,6 +54,10 @@ export class InferenceStage implements OnModuleInit {
 
   @StageHandler(OcrTopics.regions, { batch: INFERENCE_BATCH })
   async recognize(@Payload() messages: StageMessage[]): Promise<Array<StageOutput | Error>> {
+    return this.telemetry.withSpansPerMessage(messages, 'recognize', { 'conveyor.batch.size': messages.length }, () => this.recognizeBatch(messages));
+  }
+
+  private async recognizeBatch(messages: StageMessage[]): Promise<Array<StageOutput | Error>> {
     const pages: Array<PageRegions | Error> = messages.map((m) => {
       try {
         return decodeRegions(m.tensors());
@@ -72,7 +78,13 @@ export class InferenceStage implements OnModuleInit {
     if (!recognizer) throw new StageError('MODEL_NOT_LOADED', 'the recognition model is not loaded yet', true);
     for (const group of this.modelBatches(refs)) {
       const width = Math.max(...group.map((r) => r.input.width));
-      const output = await recognizer.recognize(batchLineInputs(group.map((r) => r.input), width));
+      // Only the requests with lines in this run get its model span.
+      const output = await this.telemetry.modelRun(
+        'recognition',
+        recognizer.provider,
+        () => recognizer.recognize(batchLineInputs(group.map((r) => r.input), width)),
+        [...new Set(group.map((r) => messages[r.message]))],
+      );
       // The recogniser downsamples width by a fixed factor; steps past a line's content are padding.
       const stride = width / output.shape[1];
       const path = bestPath(output, group.map((r) => Math.ceil(r.input.contentWidth / stride)));

@@ -1,0 +1,97 @@
+import { OcrTopics, prefixedTopic } from '@conveyor/contracts';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { OCR_STAGE_NAMES } from './local-platform';
+
+/** The input topic of each OCR stage. */
+export const STAGE_INPUT_TOPIC: Record<(typeof OCR_STAGE_NAMES)[number], string> = {
+  preprocess: OcrTopics.requests,
+  features: OcrTopics.preprocessed,
+  inference: OcrTopics.regions,
+  postprocess: OcrTopics.recognized,
+};
+
+export interface StageStatus {
+  stage: string;
+  /** true/false from /health/ready; undefined when the stage did not answer. */
+  ready: boolean | undefined;
+  /** Messages waiting in the stage's input topic (high watermark − committed offset, summed over partitions). */
+  lag: number;
+  /** Messages committed per second over the sampling window. */
+  throughput: number;
+  healthUrl: string;
+}
+
+export interface StatusOptions {
+  brokers: string[];
+  topicPrefix: string;
+  /** Stage → base URL of its health endpoints. */
+  healthUrls: Record<string, string>;
+  /** How long to watch committed offsets to measure throughput. */
+  sampleMs: number;
+}
+
+/** Committed position of a group on a topic, summed over partitions (a partition never committed counts from 0). */
+async function committed(admin: Admin, groupId: string, topic: string): Promise<Map<number, number>> {
+  const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  return new Map((offsets?.partitions ?? []).map((p) => [p.partition, Math.max(0, Number(p.offset))]));
+}
+
+async function sequentially<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (const item of items) results.push(await fn(item));
+  return results;
+}
+
+async function readiness(url: string): Promise<boolean | undefined> {
+  try {
+    const response = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(2_000) });
+    return response.ok;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Per stage: readiness (its probe), consumer lag and throughput (from the
+ * group's committed offsets, sampled twice), read the way an operator would
+ * with Kafka's own tools — no access to the stages' internals needed.
+ */
+export async function collectStatus(options: StatusOptions): Promise<StageStatus[]> {
+  const admin = new Kafka({ clientId: 'conveyor-status', brokers: options.brokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const stages = OCR_STAGE_NAMES.map((stage) => ({
+      stage,
+      topic: prefixedTopic(options.topicPrefix, STAGE_INPUT_TOPIC[stage]),
+      groupId: `${options.topicPrefix}conveyor-${stage}`,
+    }));
+    const before = await sequentially(stages, (s) => committed(admin, s.groupId, s.topic));
+    const started = Date.now();
+    await new Promise((r) => setTimeout(r, options.sampleMs));
+    const after = await sequentially(stages, (s) => committed(admin, s.groupId, s.topic));
+    const seconds = (Date.now() - started) / 1000;
+    // One admin request at a time: kafkajs' admin races when several ListOffsets
+    // requests share its connection (seen here as "Closed connection").
+    const rows: StageStatus[] = [];
+    for (const [i, s] of stages.entries()) {
+      const highs = await admin.fetchTopicOffsets(s.topic);
+      const lag = highs.reduce((sum, h) => sum + Math.max(0, Number(h.high) - (after[i].get(h.partition) ?? 0)), 0);
+      const progressed = [...after[i]].reduce((sum, [p, o]) => sum + Math.max(0, o - (before[i].get(p) ?? 0)), 0);
+      const healthUrl = options.healthUrls[s.stage] ?? '';
+      rows.push({ stage: s.stage, ready: healthUrl ? await readiness(healthUrl) : undefined, lag, throughput: progressed / seconds, healthUrl });
+    }
+    return rows;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** A compact fixed-width table. */
+export function formatStatusTable(rows: readonly StageStatus[]): string {
+  const lines = [
+    ['STAGE', 'READY', 'LAG', 'MSG/S', 'HEALTH'],
+    ...rows.map((r) => [r.stage, r.ready === undefined ? 'down' : r.ready ? 'yes' : 'no', String(r.lag), r.throughput.toFixed(1), r.healthUrl]),
+  ];
+  const widths = lines[0].map((_, c) => Math.max(...lines.map((l) => l[c].length)));
+  return lines.map((l) => l.map((cell, c) => (c === 2 || c === 3 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd()).join('\n') + '\n';
+}
