@@ -1,15 +1,5 @@
 import 'reflect-metadata';
-import { startTelemetry, TelemetryConfigError } from '@conveyor/observability';
-import { loadOcrStageConfigOrExit, ocrStageHooks, ocrStageModule } from '@conveyor/ocr-pipeline';
-import { createStageLogger, runStage } from '@conveyor/stage-runtime';
+import { runOcrStage } from '@conveyor/ocr-pipeline';
 
-// The postprocess stage service: validated configuration (fail fast), tracing set up before the first message, then the runtime.
-const { settings, options } = loadOcrStageConfigOrExit('postprocess', process.env);
-try {
-  startTelemetry({ serviceName: 'conveyor-postprocess', logger: createStageLogger('postprocess', settings.logLevel) });
-} catch (error) {
-  if (!(error instanceof TelemetryConfigError)) throw error;
-  process.stderr.write(`postprocess: ${error.message}\n`);
-  process.exit(78);
-}
-void runStage(ocrStageModule('postprocess', settings, options), ocrStageHooks);
+// The postprocess stage service: one process, one consumer group, its own health and metrics port.
+void runOcrStage('postprocess');

@@ -5,6 +5,7 @@ export * from './lib/failed-result.hook';
 export * from './lib/model-readiness';
 export * from './lib/ocr-stage.module';
 export * from './lib/result-store';
+export * from './lib/run-ocr-stage';
 export * from './lib/stage-config';
 export * from './lib/stages/features.stage';
 export * from './lib/stages/inference.stage';

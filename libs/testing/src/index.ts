@@ -5,6 +5,7 @@ export {
   withAdmin,
   createTopics,
   deleteTopics,
+  deleteTopicsWithPrefix,
   deleteGroups,
   consumeMessages,
   type TopicSpec,
@@ -14,3 +15,4 @@ export {
 export { redisUrl, redisKeyPrefix, deleteRedisKeys, withRedis, DEFAULT_REDIS_URL } from './redis';
 export { chooseTestKafkaProvider, setUpTestKafka, tearDownTestKafka, type TestKafkaProvider } from './jest-kafka';
 export { isDockerAvailable } from './docker';
+export { waitFor } from './wait';

@@ -129,3 +129,13 @@ export async function consumeMessages(options: ConsumeOptions): Promise<Received
   }
   return received;
 }
+
+/** Deletes every topic whose name starts with `prefix` (a test's TOPIC_PREFIX), and the prefixed consumer groups. */
+export async function deleteTopicsWithPrefix(prefix: string): Promise<void> {
+  if (!prefix) throw new Error('deleteTopicsWithPrefix needs a non-empty prefix');
+  await withAdmin(async (admin) => {
+    await deleteTopics(admin, (await admin.listTopics()).filter((topic) => topic.startsWith(prefix)));
+    const { groups } = await admin.listGroups();
+    await deleteGroups(admin, groups.map((g) => g.groupId).filter((id) => id.startsWith(prefix)));
+  });
+}

@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { characterErrorRate } from '@conveyor/corpus';
 import { findFreePort, findWorkspaceRoot } from '@conveyor/kafka-local';
-import { kafkaBrokers, redisUrl, uniqueName } from '@conveyor/testing';
+import { deleteTopicsWithPrefix, kafkaBrokers, redisUrl, uniqueName } from '@conveyor/testing';
 import Redis from 'ioredis';
-import { Kafka, logLevel } from 'kafkajs';
 import sharp from 'sharp';
 
 /**
@@ -95,11 +94,7 @@ describe('conveyor CLI (up, ocr) as the README describes', () => {
   afterAll(async () => {
     if (up && up.exitCode === null) up.kill('SIGKILL');
     rmSync(annotateDir, { recursive: true, force: true });
-    const admin = new Kafka({ clientId: 'cli-e2e-cleanup', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING }).admin();
-    await admin.connect();
-    const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
-    if (topics.length) await admin.deleteTopics({ topics });
-    await admin.disconnect();
+    await deleteTopicsWithPrefix(prefix);
   });
 
   it('started the four stages as separate processes', () => {

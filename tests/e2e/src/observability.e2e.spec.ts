@@ -5,9 +5,8 @@ import { resultRedisKey } from '@conveyor/contracts';
 import { generateCorpus } from '@conveyor/corpus';
 import { OcrClient } from '@conveyor/ocr-client';
 import { startLocalPlatform, type LocalPlatform } from '@conveyor/platform';
-import { kafkaBrokers, redisUrl, uniqueName } from '@conveyor/testing';
+import { deleteTopicsWithPrefix, kafkaBrokers, redisUrl, uniqueName } from '@conveyor/testing';
 import Redis from 'ioredis';
-import { Kafka, logLevel } from 'kafkajs';
 
 /**
  * Observability end to end: the four stages export their spans over real
@@ -103,11 +102,7 @@ describe('one trace per request across all stages, and stage metrics', () => {
     const redis = new Redis(redisUrl());
     if (ids.length) await redis.del(...ids.flatMap((id) => [resultRedisKey(id), `conveyor:announced:${id}`]));
     redis.disconnect();
-    const admin = new Kafka({ clientId: 'obs-cleanup', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING }).admin();
-    await admin.connect();
-    const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
-    if (topics.length) await admin.deleteTopics({ topics });
-    await admin.disconnect();
+    await deleteTopicsWithPrefix(prefix);
   });
 
   it('exports spans over OTLP that form one connected trace per request, producer to postprocess', async () => {

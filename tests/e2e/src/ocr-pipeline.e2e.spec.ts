@@ -2,7 +2,7 @@ import { CloudEventHeader, decodeOcrResult, headerString, parseDeadLetterReason,
 import { characterErrorRate, generateCorpus, scoreCorpus, type Corpus } from '@conveyor/corpus';
 import { OcrClient } from '@conveyor/ocr-client';
 import { startLocalPlatform, type LocalPlatform } from '@conveyor/platform';
-import { kafkaBrokers, redisUrl, uniqueName } from '@conveyor/testing';
+import { deleteTopicsWithPrefix, kafkaBrokers, redisUrl, uniqueName, waitFor } from '@conveyor/testing';
 import Redis from 'ioredis';
 import { Kafka, logLevel, type Consumer, type KafkaMessage } from 'kafkajs';
 
@@ -27,13 +27,6 @@ describe('OCR pipeline end to end (four services, real Kafka and Redis)', () => 
   const deadLetters: KafkaMessage[] = [];
   const submitted: string[] = [];
 
-  const waitFor = async (what: string, predicate: () => boolean, timeoutMs = 120_000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!predicate()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${log.slice(-40).join('\n')}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
 
   beforeAll(async () => {
     corpus = await generateCorpus({ seed: 2026, count: CORPUS_SIZE, rotatedShare: 0.25 });
@@ -72,11 +65,7 @@ describe('OCR pipeline end to end (four services, real Kafka and Redis)', () => 
       if (keys.length) await redis.del(...keys);
       redis.disconnect();
     }
-    const admin = new Kafka({ clientId: 'e2e-cleanup', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING }).admin();
-    await admin.connect();
-    const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
-    if (topics.length) await admin.deleteTopics({ topics });
-    await admin.disconnect();
+    await deleteTopicsWithPrefix(prefix);
   });
 
   it('reads the rendered corpus accurately, upright and rotated alike, with one result per request', async () => {

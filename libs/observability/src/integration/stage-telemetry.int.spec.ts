@@ -1,6 +1,6 @@
 import { CloudEventHeader, headerString, newRequestId, toCloudEventHeaders } from '@conveyor/contracts';
 import { startStage, type RunningStage, type StageRuntimeSettings } from '@conveyor/stage-runtime';
-import { kafkaBrokers, redisUrl, uniqueName } from '@conveyor/testing';
+import { kafkaBrokers, redisUrl, uniqueName, waitFor } from '@conveyor/testing';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { Kafka, logLevel, type Admin, type Consumer, type KafkaMessage, type Producer } from 'kafkajs';
@@ -72,13 +72,6 @@ describe('StageTelemetry in a running stage (real Kafka and Redis)', () => {
     return id;
   };
 
-  const waitFor = async (what: string, predicate: () => boolean, timeoutMs = 30_000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!predicate()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
   const outputFor = (id: string) => outputs.find((m) => headerString(m.headers, CloudEventHeader.id) === id);
   const flush = async () => {
     await processor.forceFlush();

@@ -10,7 +10,7 @@ import {
   toCloudEventHeaders,
 } from '@conveyor/contracts';
 import { findFreePort } from '@conveyor/kafka-local';
-import { kafkaBrokers, redisUrl, uniqueName } from '@conveyor/testing';
+import { kafkaBrokers, redisUrl, uniqueName, waitFor } from '@conveyor/testing';
 import Redis from 'ioredis';
 import { Kafka, logLevel, type Admin, type Consumer, type KafkaMessage, type Producer } from 'kafkajs';
 import { RedisClaimCheckStore, startStage, type RunningStage, type StageRuntimeSettings } from '../index';
@@ -67,13 +67,6 @@ describe('stage runtime on a real Kafka (non-OCR stage)', () => {
     return id;
   };
 
-  const waitFor = async (what: string, predicate: () => boolean, timeoutMs = 30_000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!predicate()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
 
   const outputFor = (id: string) => outputs.filter((m) => headerString(m.headers, CloudEventHeader.id) === id);
 

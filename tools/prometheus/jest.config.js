@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'prometheus-check',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};
