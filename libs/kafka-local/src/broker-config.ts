@@ -42,6 +42,11 @@ export function brokerProperties(input: BrokerConfigInput): Record<string, strin
     'num.partitions': 1,
     'auto.create.topics.enable': false,
     'offsets.topic.replication.factor': 1,
+    // Kafka's default of 50 offsets partitions is for clusters; on one node every one of
+    // them is created on the first group join and reloaded after each restart, which
+    // took tens of seconds on a busy 2-core machine before the coordinator answered.
+    'offsets.topic.num.partitions': 4,
+    'transaction.state.log.num.partitions': 4,
     'transaction.state.log.replication.factor': 1,
     'transaction.state.log.min.isr': 1,
     'share.coordinator.state.topic.replication.factor': 1,

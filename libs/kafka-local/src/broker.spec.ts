@@ -151,7 +151,7 @@ describe('startKafka with a real broker', () => {
   });
 });
 
-async function retryWhileCoordinatorLoads<T>(call: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
+async function retryWhileCoordinatorLoads<T>(call: () => Promise<T>, timeoutMs = 120_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

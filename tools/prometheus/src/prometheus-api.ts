@@ -65,13 +65,19 @@ export function parseTargetsResponse(body: unknown): ActiveTarget[] {
   return parseEnvelope(targetsEnvelope, body, 'targets').data.activeTargets;
 }
 
+/** A sample value as Prometheus writes it: Go float text, where infinities are "+Inf"/"-Inf" (not JS's "Infinity"). */
+function parseSampleValue(text: string): number {
+  if (text === '+Inf') return Infinity;
+  if (text === '-Inf') return -Infinity;
+  if (text === 'NaN') return NaN;
+  const value = Number(text);
+  if (text.trim() === '' || Number.isNaN(value)) throw new PrometheusApiError(`query: sample value "${text}" is not a number`);
+  return value;
+}
+
 /** The samples of an instant query whose result is a vector, out of a `GET /api/v1/query` body. */
 export function parseVectorResponse(body: unknown): VectorSample[] {
-  return parseEnvelope(vectorEnvelope, body, 'query').data.result.map((sample) => {
-    const value = Number(sample.value[1]);
-    if (Number.isNaN(value) && sample.value[1] !== 'NaN') throw new PrometheusApiError(`query: sample value "${sample.value[1]}" is not a number`);
-    return { labels: sample.metric, value };
-  });
+  return parseEnvelope(vectorEnvelope, body, 'query').data.result.map((sample) => ({ labels: sample.metric, value: parseSampleValue(sample.value[1]) }));
 }
 
 async function getJson(url: string, what: string): Promise<unknown> {
@@ -98,8 +104,10 @@ export class PrometheusApi {
     return parseTargetsResponse(await getJson(`${this.baseUrl}/api/v1/targets?state=active`, 'targets'));
   }
 
-  async queryVector(query: string): Promise<VectorSample[]> {
-    return parseVectorResponse(await getJson(`${this.baseUrl}/api/v1/query?query=${encodeURIComponent(query)}`, 'query'));
+  /** An instant query; `body` is Prometheus's answer as sent, for reports. */
+  async queryVector(query: string): Promise<{ samples: VectorSample[]; body: unknown }> {
+    const body = await getJson(`${this.baseUrl}/api/v1/query?query=${encodeURIComponent(query)}`, 'query');
+    return { samples: parseVectorResponse(body), body };
   }
 
   /** True once Prometheus has loaded its config and TSDB (`/-/ready` answers 200). */
