@@ -185,6 +185,15 @@ describe('stage runtime on a real Kafka (non-OCR stage)', () => {
     expect(Math.max(...WordCountStage.batchSizes)).toBeLessThanOrEqual(8);
   });
 
+  it('pauses fetching while MAX_IN_FLIGHT messages are being worked on, and resumes after', async () => {
+    const consumer = () => stage!.transport.unwrap<{ consumer: Consumer }>().consumer;
+    const ids = await Promise.all(Array.from({ length: 6 }, () => send('words.in', 'slow')));
+    await waitFor('a full work queue', () => stage!.transport.inFlight === 4);
+    expect(consumer().paused().map((p) => p.topic)).toContain(`${prefix}words.in`);
+    await waitFor('slow outputs', () => ids.every((id) => outputFor(id).length === 1));
+    await waitFor('resumed', () => consumer().paused().length === 0);
+  });
+
   it('commits only what it finished: after a drain and restart nothing is processed twice', async () => {
     const before = await Promise.all(Array.from({ length: 6 }, (_, i) => send('words.in', `before restart ${i}`)));
     await waitFor('outputs before restart', () => before.every((id) => outputFor(id).length === 1));
