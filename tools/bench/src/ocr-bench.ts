@@ -90,6 +90,7 @@ async function main(): Promise<number> {
       timeoutMs: options.timeoutSeconds * 1000,
       redisUrl,
       kafkaBrokers,
+      stageLogLevel: options.stageLogLevel,
       progress,
     });
   } catch (error) {

@@ -30,6 +30,7 @@ describe('parseOptions', () => {
       timeoutSeconds: 300,
       json: false,
       showDiffs: false,
+      stageLogLevel: 'warn',
     });
     expect(parse().count).toBe(BENCH_DEFAULTS.count);
   });
@@ -47,6 +48,8 @@ describe('parseOptions', () => {
     [['--timeout', '60'], { timeoutSeconds: 60 }],
     [['--json'], { json: true }],
     [['--show-diffs'], { showDiffs: true }],
+    [['--stage-log-level', 'info'], { stageLogLevel: 'info' }],
+    [['--stage-log-level', 'DEBUG'], { stageLogLevel: 'debug' }],
   ])('%j', (args, expected) => {
     expect(parse(...args)).toMatchObject(expected);
   });
@@ -64,6 +67,10 @@ describe('parseOptions', () => {
     [['--concurrency', '17'], '--concurrency must be an integer in [1, 16], got "17".'],
     [['--partitions', '0'], '--partitions must be an integer in [1, 64], got "0".'],
     [['--timeout', '0'], '--timeout must be an integer in [1, 3600], got "0".'],
+    [
+      ['--stage-log-level', 'verbose'],
+      '--stage-log-level must be one of fatal, error, warn, info, debug, trace, silent, got "verbose".',
+    ],
   ])('rejects %j', (args, message) => {
     expect(usageError(...args)).toContain(message);
   });

@@ -16,7 +16,12 @@ export interface BenchOptions {
   json: boolean;
   /** Print the items where the engine and the pipeline read different text. */
   showDiffs: boolean;
+  /** LOG_LEVEL of the stages; their lines are shown only when the pipeline fails. */
+  stageLogLevel: StageLogLevel;
 }
+
+export const STAGE_LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type StageLogLevel = (typeof STAGE_LOG_LEVELS)[number];
 
 export const BENCH_DEFAULTS = {
   count: 40,
@@ -25,6 +30,7 @@ export const BENCH_DEFAULTS = {
   concurrency: 1,
   partitions: 2,
   timeoutSeconds: 300,
+  stageLogLevel: 'warn',
 } as const;
 
 /** A commander argument parser for an integer in [min, max]; the message names the option. */
@@ -45,6 +51,15 @@ export function fractionArg(name: string): (value: string) => number {
     if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError(`${name} must be a number in [0, 1], got "${value}".`);
     return n;
   };
+}
+
+/** A commander argument parser for a stage log level. */
+export function logLevelArg(value: string): StageLogLevel {
+  const level = value.trim().toLowerCase();
+  if (!(STAGE_LOG_LEVELS as readonly string[]).includes(level)) {
+    throw new InvalidArgumentError(`--stage-log-level must be one of ${STAGE_LOG_LEVELS.join(', ')}, got "${value}".`);
+  }
+  return level as StageLogLevel;
 }
 
 /** The command, without side effects until parsed; options arrive validated. */
@@ -80,6 +95,12 @@ export function buildCommand(): Command {
       integerIn('--timeout', 1, 3_600),
       BENCH_DEFAULTS.timeoutSeconds,
     )
+    .option(
+      '--stage-log-level <level>',
+      `LOG_LEVEL of the stages (${STAGE_LOG_LEVELS.join(', ')}); shown only when the pipeline fails`,
+      logLevelArg,
+      BENCH_DEFAULTS.stageLogLevel,
+    )
     .option('--json', 'print the results as JSON instead of a table', false)
     .option('--show-diffs', 'list the items the engine and the pipeline read differently', false);
 }
@@ -95,6 +116,7 @@ export function parseOptions(argv: readonly string[], command: Command = buildCo
     timeout: number;
     json: boolean;
     showDiffs: boolean;
+    stageLogLevel: StageLogLevel;
   }>();
   return {
     count: o.count,
@@ -105,5 +127,6 @@ export function parseOptions(argv: readonly string[], command: Command = buildCo
     timeoutSeconds: o.timeout,
     json: o.json,
     showDiffs: o.showDiffs,
+    stageLogLevel: o.stageLogLevel,
   };
 }

@@ -21,6 +21,8 @@ export interface PipelineRunOptions {
   redisUrl: string;
   /** An existing Kafka; absent: the project's own broker on a free port with temporary data. */
   kafkaBrokers?: string;
+  /** LOG_LEVEL of the stages. */
+  stageLogLevel: string;
   /** Progress lines (stage and broker logs are collected, not passed here). */
   progress: (line: string) => void;
 }
@@ -40,7 +42,7 @@ export interface PipelineRun {
   lost: string[];
   topicPrefix: string;
   brokers: string;
-  /** Log lines of the broker, the platform and the stages (LOG_LEVEL=warn). */
+  /** Log lines of the broker, the platform and the stages (at the stage log level). */
   logs: string[];
   /** Anything that went wrong while cleaning up (the run's figures still stand). */
   cleanupProblems: string[];
@@ -91,7 +93,7 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
       httpBasePort: 0,
       env: {
         ...process.env,
-        LOG_LEVEL: 'warn',
+        LOG_LEVEL: options.stageLogLevel,
         // Claim-checked payloads (the pages between preprocess and features) have random keys the bench
         // cannot name; a TTL just past the run's longest wait lets them expire instead of lingering a day.
         CLAIM_TTL_SECONDS: String(Math.ceil((WARM_UP_TIMEOUT_MS + options.timeoutMs) / 1000) + 300),
@@ -120,7 +122,7 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
       const id = requestId(topicPrefix, 'warmup', item.truth.id);
       ids.push(id);
       warmIds.push(id);
-      await client.submit(item.data, contentType(item), id);
+      await client.submit(item.data, contentType(item), { id });
     }
     const warm = await client.waitForResults(warmIds, { timeoutMs: WARM_UP_TIMEOUT_MS, pollMs: 50 });
     if (warm.size < warmIds.length) {
@@ -136,7 +138,7 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
       const id = requestId(topicPrefix, 'timed', item.truth.id);
       ids.push(id);
       itemOf.set(id, item.truth.id);
-      await client.submit(item.data, contentType(item), id);
+      await client.submit(item.data, contentType(item), { id });
     }
     const results = await client.waitForResults([...itemOf.keys()], {
       timeoutMs: options.timeoutMs,
