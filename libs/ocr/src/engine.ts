@@ -1,6 +1,6 @@
 import type { Recognition } from './ctc';
 import type { TextBox } from './db-postprocess';
-import { decodeImage, resizeForDetection } from './image-io';
+import { decodeImage, resizeForDetection, resizeToRecHeight } from './image-io';
 import { LineDetector, type DetectedLines, type LineDetectorOptions } from './line-detector';
 import { LineRecognizer } from './line-recognizer';
 import { chooseReading, resolvePageAngle, type AngleScore, type LineAngle } from './orientation';
@@ -99,7 +99,8 @@ export class OcrEngine {
   /** Recognises upright line crops, batching lines of one width class when the batch size is above 1. */
   async recognizeCrops(crops: readonly RasterImage[], options: { batchSize?: number } = {}): Promise<Recognition[]> {
     const maxWidth = this.options.recMaxWidth ?? REC_MAX_WIDTH;
-    const inputs = crops.map((c) => toRecInput(c, { maxWidth }));
+    const scaled = await Promise.all(crops.map((c) => resizeToRecHeight(c, { maxWidth })));
+    const inputs = scaled.map((c) => toRecInput(c, { maxWidth }));
     const batchSize = options.batchSize ?? this.options.recBatchSize ?? 1;
     if (!Number.isInteger(batchSize) || batchSize < 1)
       throw new RangeError(`batch size must be >= 1, got ${batchSize}`);

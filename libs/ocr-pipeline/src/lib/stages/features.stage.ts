@@ -1,5 +1,5 @@
 import { OcrTopics } from '@conveyor/contracts';
-import { LineDetector, REC_HEIGHT, recInputWidth, resizeImage, type Quad, type RasterImage } from '@conveyor/ocr';
+import { LineDetector, resizeToRecHeight, type Quad, type RasterImage } from '@conveyor/ocr';
 import { STAGE_LOGGER, StageError, StageHandler, type StageLogger, type StageMessage, type StageOutput } from '@conveyor/stage-runtime';
 import { Controller, Inject, type OnModuleInit } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
@@ -48,8 +48,7 @@ export class FeaturesStage implements OnModuleInit {
     const scaleX = input.originalWidth / input.page.width;
     const scaleY = input.originalHeight / input.page.height;
     const toOriginal = (q: Quad): Quad => q.map(([x, y]) => [x * scaleX, y * scaleY]) as Quad;
-    const toRecHeight = (crop: RasterImage) =>
-      resizeImage(crop, recInputWidth(crop.width, crop.height, { maxWidth: this.options.recognitionMaxWidth }), REC_HEIGHT);
+    const toRecHeight = (crop: RasterImage) => resizeToRecHeight(crop, { maxWidth: this.options.recognitionMaxWidth });
     const lines = await Promise.all(detected.lines.map((line) => toRecHeight(line.crop)));
     // Lines the classifier was unsure of travel both ways up; postprocess keeps the more confident reading.
     const alternates = new Map<number, RasterImage>();
