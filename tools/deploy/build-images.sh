@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Builds Conveyor's stage images from docker/<stage>.Dockerfile.
 #
-#   tools/deploy/build-images.sh [--tag TAG] [--stages a,b,...] [--gpu] [--engine podman|docker] [--dry-run]
+#   tools/deploy/build-images.sh [--tag TAG] [--stages a,b,...] [--gpu] [--engine podman|docker]
+#                                [--ca-file FILE] [--dry-run]
 #
 #   --tag TAG      image tag (default: dev); the CUDA image gets TAG-cuda
 #   --stages LIST  subset of preprocess,features,inference,postprocess (default: all four)
 #   --gpu          also build the CUDA inference image (docker/inference.gpu.Dockerfile)
 #   --engine E     podman (default) or docker
+#   --ca-file FILE extra CA certificates (PEM) npm must trust during the build, for
+#                  a TLS-intercepting proxy (default: $BUILD_CA_FILE, else
+#                  $NODE_EXTRA_CA_CERTS; --ca-file '' turns it off); podman only
 #   --dry-run      print the commands, build nothing
 #
 # Images: ghcr.io/conveyor-ml/conveyor-<stage>:<tag>. The first build runs `npm ci`
@@ -20,6 +24,9 @@
 # and the host's network. No image registry is reachable there either, so the
 # base images must exist locally first: tools/deploy/build-base-images.sh makes
 # node:24-bookworm-slim; the CUDA base (nvidia/cuda) cannot be made locally.
+# Where the registry is reached through a TLS-intercepting proxy, npm in the
+# build must trust the proxy's CA like the host's Node does (NODE_EXTRA_CA_CERTS):
+# the CA goes in through a build-time mount, never into an image layer.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -29,6 +36,7 @@ CUDA_IMAGE="${CUDA_IMAGE:-nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04}"
 ULIMIT_NOFILE="${ULIMIT_NOFILE:-16384:16384}"
 ULIMIT_NPROC="${ULIMIT_NPROC:-8192:8192}"
 ALL_STAGES=(preprocess features inference postprocess)
+ca_file="${BUILD_CA_FILE-${NODE_EXTRA_CA_CERTS:-}}"
 
 tag=dev engine=podman gpu=false dry_run=false
 stages=("${ALL_STAGES[@]}")
@@ -58,6 +66,11 @@ while (($#)); do
     --engine)
       [ $# -ge 2 ] || die "--engine needs a value"
       engine="$2"
+      shift 2
+      ;;
+    --ca-file)
+      [ $# -ge 2 ] || die "--ca-file needs a value"
+      ca_file="$2"
       shift 2
       ;;
     --dry-run)
@@ -110,6 +123,34 @@ build_args=(
   --ulimit "nproc=$ULIMIT_NPROC"
   --build-arg "NODE_IMAGE=$NODE_IMAGE"
 )
+
+# npm reads its global config from $PREFIX/etc/npmrc, /usr/local/etc/npmrc in the
+# node image, where that directory exists and is empty. Mounting a directory over
+# it for the build, rather than a file into it, leaves no empty mount point behind
+# in the layers. npm's `cafile` replaces Node's built-in roots instead of adding to
+# them, so the bundle is Node's roots followed by the extra CA, which is what
+# NODE_EXTRA_CA_CERTS means to Node.
+if [ -n "$ca_file" ]; then
+  [ -r "$ca_file" ] || die "CA file '$ca_file' is not readable (--ca-file, BUILD_CA_FILE or NODE_EXTRA_CA_CERTS)"
+  if [ "$engine" != podman ]; then
+    echo "build-images: docker build has no build-time mounts; npm in the build will not trust $ca_file" >&2
+    ca_file=""
+  fi
+fi
+if [ -n "$ca_file" ]; then
+  CA_DIR="$(mktemp -d)"
+  trap 'rm -rf "$CA_DIR"' EXIT
+  if ! $dry_run; then
+    {
+      "${NODE_BIN:-$ROOT/node_modules/node/bin/node}" -p "require('tls').rootCertificates.join('\\n')"
+      cat "$ca_file"
+    } > "$CA_DIR/build-ca.crt"
+    printf 'cafile=/usr/local/etc/build-ca.crt\n' > "$CA_DIR/npmrc"
+    chmod 0755 "$CA_DIR"
+    chmod 0644 "$CA_DIR/build-ca.crt" "$CA_DIR/npmrc"
+  fi
+  build_args+=(--volume "$CA_DIR:/usr/local/etc:ro")
+fi
 
 built=()
 for stage in "${stages[@]}"; do
