@@ -67,6 +67,7 @@ describe('conveyor CLI (up, ocr) as the README describes', () => {
     TOPIC_PREFIX: prefix,
     CONVEYOR_PARTITIONS: '2',
     LOG_LEVEL: 'warn',
+    CLAIM_TTL_SECONDS: '600', // claim-checked pages of this run expire soon after it
   };
   let up: ChildProcess;
   let upOutput = '';

@@ -86,6 +86,7 @@ describe('one trace per request across all stages, and stage metrics', () => {
       env: {
         ...process.env,
         LOG_LEVEL: 'warn',
+        CLAIM_TTL_SECONDS: '600', // claim-checked pages of this run expire soon after it
         OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
         OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
         OTEL_BSP_SCHEDULE_DELAY: '200',

@@ -37,7 +37,7 @@ describe('OCR pipeline end to end (four services, real Kafka and Redis)', () => 
       topicPrefix: prefix,
       partitions: 2,
       httpBasePort: 0,
-      env: { ...process.env, LOG_LEVEL: 'warn' },
+      env: { ...process.env, LOG_LEVEL: 'warn', CLAIM_TTL_SECONDS: '600' },
       log: (line) => log.push(line),
     });
     client = await OcrClient.connect({ brokers: kafkaBrokers(), redisUrl: redisUrl(), topicPrefix: prefix });

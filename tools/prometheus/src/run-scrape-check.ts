@@ -159,7 +159,7 @@ export async function runScrapeCheck(options: ScrapeCheckOptions): Promise<Scrap
       topicPrefix,
       partitions: 1,
       httpBasePort: 0,
-      env: { ...process.env, LOG_LEVEL: 'warn', ...options.stageEnv },
+      env: { ...process.env, LOG_LEVEL: 'warn', CLAIM_TTL_SECONDS: '600', ...options.stageEnv },
       log,
     });
     const platformStart = Date.now() - started;

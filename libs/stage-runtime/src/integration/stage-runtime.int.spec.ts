@@ -32,6 +32,7 @@ describe('stage runtime on a real Kafka (non-OCR stage)', () => {
   let stage: RunningStage | undefined;
   const outputs: KafkaMessage[] = [];
   const deadLetters: KafkaMessage[] = [];
+  const claimKeys: string[] = [];
 
   const settings = (): StageRuntimeSettings => ({
     stage: 'wordcount',
@@ -98,8 +99,8 @@ describe('stage runtime on a real Kafka (non-OCR stage)', () => {
     await producer?.disconnect();
     await admin?.deleteTopics({ topics }).catch(() => undefined);
     await admin?.disconnect();
-    const keys = await redis.keys('conveyor:claim:*');
-    if (keys.length) await redis.del(...keys);
+    // Only the claim keys this suite saw; anything else expires with its short TTL (60 s).
+    if (claimKeys.length) await redis.del(...claimKeys);
     redis?.disconnect();
   });
 
@@ -165,12 +166,14 @@ describe('stage runtime on a real Kafka (non-OCR stage)', () => {
     await waitFor('claim-checked output', () => outputFor(bigId).length === 1);
     const [out] = outputFor(bigId);
     const claimKey = headerString(out.headers, ConveyorHeader.claim)!;
+    claimKeys.push(claimKey);
     expect(claimKey).toMatch(/^conveyor:claim:/);
     expect(out.value?.length ?? 0).toBe(0);
     expect(await redis.getBuffer(claimKey)).toEqual(Buffer.alloc(4096, 7));
 
     const store = new RedisClaimCheckStore(redis, 60);
     const key = await store.put(Buffer.from('words from redis'));
+    claimKeys.push(key);
     const id = await send('words.in', '', { [ConveyorHeader.claim]: key });
     await waitFor('output of claim-checked input', () => outputFor(id).length === 1);
     expect(decodeSafetensors(outputFor(id)[0].value!).metadata['text']).toBe('words from redis');
