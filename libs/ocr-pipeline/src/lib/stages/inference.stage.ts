@@ -1,13 +1,12 @@
 import { OcrTopics } from '@conveyor/contracts';
-import { batchLineInputs, LineRecognizer, recWidthBucket, toRecInput, type LineInput } from '@conveyor/ocr';
+import { batchLineInputs, bestPath, LineRecognizer, recWidthBucket, toRecInput, type BestPathRow, type LineInput } from '@conveyor/ocr';
 import { STAGE_LOGGER, StageError, StageHandler, type StageLogger, type StageMessage, type StageOutput } from '@conveyor/stage-runtime';
 import { Controller, Inject, type OnModuleInit } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import { bestPath } from '../best-path';
 import { StageTelemetry } from '@conveyor/observability';
 import { ModelReadiness } from '../model-readiness';
-import { OCR_STAGE_OPTIONS, OcrEventTypes, type OcrStageOptions } from '../tokens';
-import { decodeRegions, encodeRecognized, type BestPathRow, type PageRegions } from '../wire';
+import { modelSessionOptions, OCR_STAGE_OPTIONS, OcrEventTypes, type OcrStageOptions } from '../tokens';
+import { decodeRegions, encodeRecognized, type PageRegions } from '../wire';
 
 /** Default message batching; BATCH_MAX_SIZE / BATCH_MAX_WAIT_MS override it per deployment. */
 export const INFERENCE_BATCH = { maxSize: 8, maxWaitMs: 10 };
@@ -25,7 +24,7 @@ interface LineRef {
  * runtime hands over every message that arrived within the batch window; their
  * line crops are grouped by width class and run in recogniser batches of at
  * most `recognitionBatchSize` lines, so one model run serves lines of several
- * requests. Emits the greedy best path per line (see best-path.ts).
+ * requests. Emits the greedy best path per line (`bestPath` in @conveyor/ocr).
  */
 @Controller()
 export class InferenceStage implements OnModuleInit {
@@ -41,13 +40,7 @@ export class InferenceStage implements OnModuleInit {
   onModuleInit(): void {
     this.recognizer = this.readiness.load(
       'recognition',
-      () =>
-        LineRecognizer.create({
-          modelDir: this.options.modelDir,
-          executionProviders: this.options.executionProviders,
-          intraOpThreads: this.options.intraOpThreads,
-          onLog: (line) => this.logger.info(line),
-        }),
+      () => LineRecognizer.create(modelSessionOptions(this.options, this.logger)),
       (recognizer) => ({ recognition: recognizer.provider }),
     );
   }
@@ -89,9 +82,8 @@ export class InferenceStage implements OnModuleInit {
       const stride = width / output.shape[1];
       const path = bestPath(output, group.map((r) => Math.ceil(r.input.contentWidth / stride)));
       group.forEach((ref, k) => {
-        const row = { indices: path.indices[k], scores: path.scores[k] };
-        if (ref.alternate) alternateRows[ref.message].set(ref.line, row);
-        else rows[ref.message][ref.line] = row;
+        if (ref.alternate) alternateRows[ref.message].set(ref.line, path[k]);
+        else rows[ref.message][ref.line] = path[k];
       });
     }
     return pages.map((page, i) =>

@@ -1,13 +1,12 @@
 import { okResult, OcrTopics, withTiming, type OcrLine } from '@conveyor/contracts';
-import { chooseReading, resolvePageAngle, sortReadingOrder, type LineAngle } from '@conveyor/ocr';
+import { chooseReading, collapseBestPath, resolvePageAngle, sortReadingOrder, type BestPathRow, type LineAngle } from '@conveyor/ocr';
 import { StageHandler, type StageMessage, type StageOutput } from '@conveyor/stage-runtime';
 import { Controller, Inject } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import { collapseBestPath } from '../best-path';
 import { OcrDictionary } from '../dictionary';
 import { ResultStore } from '../result-store';
 import { OCR_STAGE_OPTIONS, type OcrStageOptions } from '../tokens';
-import { decodeRecognized, type BestPathRow } from '../wire';
+import { decodeRecognized } from '../wire';
 import { announce } from '../announce';
 
 /**
