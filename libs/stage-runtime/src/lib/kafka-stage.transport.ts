@@ -79,7 +79,6 @@ class DrainInterrupted extends Error {}
  * leaves the group.
  */
 export class KafkaStageTransport extends Server implements CustomTransportStrategy {
-  private kafka?: Kafka;
   private consumer?: Consumer;
   private producer?: Producer;
   private readonly routes = new Map<string, Route>();
@@ -90,8 +89,13 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
   private crashed: Error | undefined;
   private pausedForBackpressure = false;
 
+  private readonly clientId: string;
+  private readonly groupId: string;
+
   constructor(private readonly options: KafkaStageTransportOptions) {
     super();
+    this.clientId = options.clientId ?? `conveyor-${options.stage}`;
+    this.groupId = this.topicFor(options.groupId ?? `conveyor-${options.stage}`);
     this.retry = options.retry ?? defaultRetryPolicy;
     this.limiter = new ConcurrencyLimiter(options.maxInFlight, (saturated) => this.onSaturation(saturated));
   }
@@ -139,8 +143,8 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
 
   private async start(): Promise<void> {
     const { stage, brokers, logger } = this.options;
-    this.kafka = new Kafka({
-      clientId: this.options.clientId ?? `conveyor-${stage}`,
+    const kafka = new Kafka({
+      clientId: this.clientId,
       brokers,
       logLevel: KafkaLogLevel.WARN,
       logCreator: () => (entry) => {
@@ -150,14 +154,14 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
       },
     });
     // The default (murmur2, Java-compatible) partitioner, named so kafkajs does not warn about its v2 change.
-    this.producer = this.kafka.producer({
+    this.producer = kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       createPartitioner: Partitioners.DefaultPartitioner,
     });
-    this.consumer = this.kafka.consumer({
-      groupId: this.topicFor(this.options.groupId ?? `conveyor-${stage}`),
+    this.consumer = kafka.consumer({
+      groupId: this.groupId,
       allowAutoTopicCreation: false,
       sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: this.options.heartbeatIntervalMs ?? 3_000,
@@ -197,13 +201,7 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
       eachBatch: (payload) => this.consumeBatch(payload),
     });
     logger.info({ topics: [...this.routes.keys()], maxInFlight: this.options.maxInFlight }, 'stage consuming');
-    this.notify('consuming', {
-      stage,
-      groupId: this.topicFor(this.options.groupId ?? `conveyor-${stage}`),
-      topics: [...this.routes.keys()],
-      brokers,
-      clientId: this.options.clientId ?? `conveyor-${stage}`,
-    });
+    this.notify('consuming', { stage, groupId: this.groupId, topics: [...this.routes.keys()], brokers, clientId: this.clientId });
   }
 
   private async consumeBatch(payload: EachBatchPayload): Promise<void> {
@@ -223,11 +221,12 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
         commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] }),
       );
     };
+    const stopping = () => this.draining || !isRunning() || isStale();
     try {
       for (const message of batch.messages) {
-        if (this.draining || !isRunning() || isStale()) break;
+        if (stopping()) break;
         await this.limiter.acquire();
-        if (this.draining || !isRunning() || isStale()) {
+        if (stopping()) {
           this.limiter.release();
           break;
         }
