@@ -6,6 +6,8 @@ import {
   okResult,
   parseOcrResult,
   resultRedisKey,
+  resultRedisKeys,
+  announcedRedisKey,
   type OcrResult,
 } from './result';
 
@@ -145,6 +147,9 @@ describe('result helpers', () => {
       'INVALID_REQUEST_ID',
       'request id must be visible ASCII without spaces (character 1 is not) (got "a b")',
     );
+    expect(announcedRedisKey('req-1')).toBe('conveyor:announced:req-1');
+    expect(resultRedisKeys('req-1')).toEqual(['conveyor:result:req-1', 'conveyor:announced:req-1']);
+    expectContractError(() => announcedRedisKey('a b'), 'INVALID_REQUEST_ID', /^request id must be visible ASCII/);
   });
 
   it('builds a failed result for a dead-lettered request', () => {

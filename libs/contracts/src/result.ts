@@ -88,6 +88,18 @@ export function resultRedisKey(id: string): string {
   return RESULT_REDIS_KEY_PREFIX + assertValidRequestId(id);
 }
 
+export const ANNOUNCED_REDIS_KEY_PREFIX = 'conveyor:announced:';
+
+/** Marker that a request's result was acknowledged on the results topic (so a redelivery does not announce it again). */
+export function announcedRedisKey(id: string): string {
+  return ANNOUNCED_REDIS_KEY_PREFIX + assertValidRequestId(id);
+}
+
+/** Every Redis key a request's result leaves behind (for clean-ups). */
+export function resultRedisKeys(id: string): [string, string] {
+  return [resultRedisKey(id), announcedRedisKey(id)];
+}
+
 export function okResult(id: string, lines: OcrLine[], timings: Record<string, number>, now = new Date()): OcrResult {
   return parseOcrResult({
     schema: OCR_RESULT_SCHEMA,

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { resultRedisKeys } from '@conveyor/contracts';
 import { characterErrorRate } from '@conveyor/corpus';
 import { findFreePort, findWorkspaceRoot } from '@conveyor/kafka-local';
 import { deleteTopicsWithPrefix, kafkaBrokers, redisUrl, uniqueName } from '@conveyor/testing';
@@ -114,7 +115,7 @@ describe('conveyor CLI (up, ocr) as the README describes', () => {
         const expected = truth.items.find((i) => result.file.endsWith(i.file))!;
         expect(result.status).toBe('ok');
         expect(characterErrorRate(result.lines.map((l) => l.text), expected.lines)).toBeLessThan(0.05);
-        await redis.del(`conveyor:result:${result.id}`, `conveyor:announced:${result.id}`);
+        await redis.del(...resultRedisKeys(result.id));
       }
     } finally {
       redis.disconnect();

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resultRedisKey } from '@conveyor/contracts';
+import { resultRedisKeys } from '@conveyor/contracts';
 import { generateCorpus } from '@conveyor/corpus';
 import { OcrClient } from '@conveyor/ocr-client';
 import { startLocalPlatform, type LocalPlatform } from '@conveyor/platform';
@@ -101,7 +101,7 @@ describe('one trace per request across all stages, and stage metrics', () => {
     await platform?.stop();
     receiver?.close();
     const redis = new Redis(redisUrl());
-    if (ids.length) await redis.del(...ids.flatMap((id) => [resultRedisKey(id), `conveyor:announced:${id}`]));
+    if (ids.length) await redis.del(...ids.flatMap(resultRedisKeys));
     redis.disconnect();
     await deleteTopicsWithPrefix(prefix);
   });

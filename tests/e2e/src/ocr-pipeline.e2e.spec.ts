@@ -1,4 +1,4 @@
-import { CloudEventHeader, decodeOcrResult, headerString, parseDeadLetterReason, resultRedisKey, type OcrResult } from '@conveyor/contracts';
+import { CloudEventHeader, decodeOcrResult, headerString, parseDeadLetterReason, resultRedisKey, resultRedisKeys, type OcrResult } from '@conveyor/contracts';
 import { characterErrorRate, generateCorpus, scoreCorpus, type Corpus } from '@conveyor/corpus';
 import { OcrClient } from '@conveyor/ocr-client';
 import { startLocalPlatform, type LocalPlatform } from '@conveyor/platform';
@@ -61,7 +61,7 @@ describe('OCR pipeline end to end (four services, real Kafka and Redis)', () => 
     await dlqConsumer?.disconnect();
     await platform?.stop();
     if (redis) {
-      const keys = submitted.flatMap((id) => [resultRedisKey(id), `conveyor:announced:${id}`]);
+      const keys = submitted.flatMap(resultRedisKeys);
       if (keys.length) await redis.del(...keys);
       redis.disconnect();
     }

@@ -3,7 +3,7 @@
 // its own, images published with OcrClient, results read back from Redis.
 // Everything the run created is removed afterwards, also on failure.
 import { randomBytes } from 'node:crypto';
-import { resultRedisKey, type OcrError } from '@conveyor/contracts';
+import { resultRedisKeys, type OcrError } from '@conveyor/contracts';
 import type { CorpusItem } from '@conveyor/corpus';
 import { OcrClient } from '@conveyor/ocr-client';
 import { OCR_STAGE_NAMES, ocrPipelineTopics, startLocalPlatform, type LocalPlatform } from '@conveyor/platform';
@@ -11,7 +11,6 @@ import Redis from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 
 /** Where the result store marks a result as announced (libs/ocr-pipeline result-store). */
-export const ANNOUNCED_KEY_PREFIX = 'conveyor:announced:';
 
 export interface PipelineRunOptions {
   items: readonly CorpusItem[];
@@ -214,7 +213,7 @@ async function cleanUp(
     const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
     await redis.connect();
     try {
-      const keys = requestIds.flatMap((id) => [resultRedisKey(id), `${ANNOUNCED_KEY_PREFIX}${id}`]);
+      const keys = requestIds.flatMap(resultRedisKeys);
       for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
     } finally {
       redis.disconnect();

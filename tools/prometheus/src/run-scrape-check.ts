@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { resultRedisKey } from '@conveyor/contracts';
+import { resultRedisKeys } from '@conveyor/contracts';
 import { findFreePort, findWorkspaceRoot, parseBrokerList } from '@conveyor/kafka-local';
 import { collectImageFiles, contentTypeForFile, OcrClient } from '@conveyor/ocr-client';
 import { OCR_STAGE_NAMES, startLocalPlatform, type LocalPlatform } from '@conveyor/platform';
@@ -16,7 +16,6 @@ export const SCRAPE_JOB = 'conveyor';
 export const CONSUMED_BY_STAGE_QUERY = 'sum by (stage) (conveyor_messages_consumed_total)';
 
 /** The postprocess stage's "already announced" marker (libs/ocr-pipeline result-store), removed with the result. */
-const ANNOUNCED_KEY_PREFIX = 'conveyor:announced:';
 
 export interface ScrapeCheckOptions {
   /** KAFKA_BROKERS-style list; absent = the project's own broker on a free port with a temporary data dir. */
@@ -241,7 +240,7 @@ export async function runScrapeCheck(options: ScrapeCheckOptions): Promise<Scrap
       const redis = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
       try {
         await redis.connect();
-        await redis.del(...ids.flatMap((id) => [resultRedisKey(id), ANNOUNCED_KEY_PREFIX + id]));
+        await redis.del(...ids.flatMap(resultRedisKeys));
       } finally {
         redis.disconnect();
       }

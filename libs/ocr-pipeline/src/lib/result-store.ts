@@ -1,4 +1,4 @@
-import { parseOcrResult, resultRedisKey, type OcrResult } from '@conveyor/contracts';
+import { announcedRedisKey, parseOcrResult, resultRedisKey, type OcrResult } from '@conveyor/contracts';
 import type Redis from 'ioredis';
 
 export interface StoredResult {
@@ -7,8 +7,6 @@ export interface StoredResult {
   /** False once an earlier delivery already announced it on the results topic. */
   needsAnnouncing: boolean;
 }
-
-const ANNOUNCED_PREFIX = 'conveyor:announced:';
 
 /**
  * Idempotent result writes keyed by request id (DESIGN §4): a redelivered
@@ -32,12 +30,12 @@ export class ResultStore {
       await this.redis.set(key, JSON.stringify(result), 'EX', this.ttlSeconds);
       return { result, needsAnnouncing: true };
     }
-    const announced = (await this.redis.exists(ANNOUNCED_PREFIX + result.id)) === 1;
+    const announced = (await this.redis.exists(announcedRedisKey(result.id))) === 1;
     return { result: existing, needsAnnouncing: !announced };
   }
 
   async markAnnounced(id: string): Promise<void> {
-    await this.redis.set(ANNOUNCED_PREFIX + id, '1', 'EX', this.ttlSeconds);
+    await this.redis.set(announcedRedisKey(id), '1', 'EX', this.ttlSeconds);
   }
 
   async get(id: string): Promise<OcrResult | undefined> {
