@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { resultRedisKeys } from '@conveyor/contracts';
 import { generateCorpus } from '@conveyor/corpus';
 import { OcrClient } from '@conveyor/ocr-client';
-import { startLocalPlatform, type LocalPlatform } from '@conveyor/platform';
+import type { LocalPlatform } from '@conveyor/platform';
+import { startTestPlatform } from './test-platform.test-support';
 import { deleteTopicsWithPrefix, kafkaBrokers, redisUrl, uniqueName } from '@conveyor/testing';
 import Redis from 'ioredis';
 
@@ -76,22 +77,10 @@ describe('one trace per request across all stages, and stage metrics', () => {
   beforeAll(async () => {
     receiver = await startReceiver(spans);
     const endpoint = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
-    platform = await startLocalPlatform({
-      kafkaBrokers: kafkaBrokers().join(','),
-      kafkaPort: 0,
-      redisUrl: redisUrl(),
-      topicPrefix: prefix,
-      partitions: 2,
-      httpBasePort: 0,
-      env: {
-        ...process.env,
-        LOG_LEVEL: 'warn',
-        CLAIM_TTL_SECONDS: '600', // claim-checked pages of this run expire soon after it
-        OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
-        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-        OTEL_BSP_SCHEDULE_DELAY: '200',
-      },
-      log: () => undefined,
+    platform = await startTestPlatform(prefix, {
+      OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_BSP_SCHEDULE_DELAY: '200',
     });
     client = await OcrClient.connect({ brokers: kafkaBrokers(), redisUrl: redisUrl(), topicPrefix: prefix });
   });

@@ -1,10 +1,11 @@
 import { CloudEventHeader, decodeOcrResult, headerString, parseDeadLetterReason, resultRedisKey, resultRedisKeys, type OcrResult } from '@conveyor/contracts';
 import { characterErrorRate, generateCorpus, scoreCorpus, type Corpus } from '@conveyor/corpus';
 import { OcrClient } from '@conveyor/ocr-client';
-import { startLocalPlatform, type LocalPlatform } from '@conveyor/platform';
+import type { LocalPlatform } from '@conveyor/platform';
 import { deleteTopicsWithPrefix, kafkaBrokers, redisUrl, uniqueName, waitFor } from '@conveyor/testing';
 import Redis from 'ioredis';
 import { Kafka, logLevel, type Consumer, type KafkaMessage } from 'kafkajs';
+import { startTestPlatform } from './test-platform.test-support';
 
 /**
  * The whole pipeline for real: the project's Kafka, the machine's Redis, the
@@ -13,7 +14,6 @@ import { Kafka, logLevel, type Consumer, type KafkaMessage } from 'kafkajs';
 jest.setTimeout(600_000);
 
 const CORPUS_SIZE = 24;
-const log: string[] = [];
 
 describe('OCR pipeline end to end (four services, real Kafka and Redis)', () => {
   const prefix = `${uniqueName('e2e')}.`;
@@ -30,16 +30,7 @@ describe('OCR pipeline end to end (four services, real Kafka and Redis)', () => 
 
   beforeAll(async () => {
     corpus = await generateCorpus({ seed: 2026, count: CORPUS_SIZE, rotatedShare: 0.25 });
-    platform = await startLocalPlatform({
-      kafkaBrokers: kafkaBrokers().join(','),
-      kafkaPort: 0,
-      redisUrl: redisUrl(),
-      topicPrefix: prefix,
-      partitions: 2,
-      httpBasePort: 0,
-      env: { ...process.env, LOG_LEVEL: 'warn', CLAIM_TTL_SECONDS: '600' },
-      log: (line) => log.push(line),
-    });
+    platform = await startTestPlatform(prefix);
     client = await OcrClient.connect({ brokers: kafkaBrokers(), redisUrl: redisUrl(), topicPrefix: prefix });
     redis = new Redis(redisUrl());
     const kafka = new Kafka({ clientId: 'e2e', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });

@@ -1,0 +1,20 @@
+import { startLocalPlatform, type LocalPlatform } from '@conveyor/platform';
+import { kafkaBrokers, redisUrl } from '@conveyor/testing';
+
+/**
+ * The four stages as separate processes on this test run's Kafka and Redis,
+ * under their own topic prefix, with free health ports and quiet logs.
+ * Claim-checked pages expire 10 minutes after the run instead of a day.
+ */
+export function startTestPlatform(topicPrefix: string, env: NodeJS.ProcessEnv = {}): Promise<LocalPlatform> {
+  return startLocalPlatform({
+    kafkaBrokers: kafkaBrokers().join(','),
+    kafkaPort: 0,
+    redisUrl: redisUrl(),
+    topicPrefix,
+    partitions: 2,
+    httpBasePort: 0,
+    env: { ...process.env, LOG_LEVEL: 'warn', CLAIM_TTL_SECONDS: '600', ...env },
+    log: () => undefined,
+  });
+}
