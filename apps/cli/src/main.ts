@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { findWorkspaceRoot } from '@conveyor/kafka-local';
 import { OcrExitCode, runOcrCommand } from '@conveyor/ocr-client';
-import { collectStatus, formatStatusTable, OCR_STAGE_NAMES, startLocalPlatform } from '@conveyor/platform';
+import { OCR_STAGE_NAMES } from '@conveyor/contracts';
+import { collectStatus, formatStatusTable, startLocalPlatform } from '@conveyor/platform';
 import { Command, InvalidArgumentError } from 'commander';
 import { silenceKafkajsNegativeTimeoutWarning } from '@conveyor/stage-runtime';
 

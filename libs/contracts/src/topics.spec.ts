@@ -1,5 +1,5 @@
 import { expectContractError } from './expect-contract-error.test-support';
-import { assertValidTopicName, deadLetterTopic, isValidTopicName, ocrTopics, OcrTopics, prefixedTopic } from './topics';
+import { assertValidTopicName, deadLetterTopic, isOcrStageName, isValidTopicName, OCR_STAGE_NAMES, OcrStageInputs, ocrTopics, OcrTopics, prefixedTopic } from './topics';
 
 describe('topics', () => {
   it('names the pipeline topics of DESIGN.md', () => {
@@ -66,5 +66,26 @@ describe('topics', () => {
     });
     expect(prefixedTopic('run-7_', OcrTopics.regions)).toBe('run-7_ocr.regions');
     expectContractError(() => ocrTopics('a/'), 'INVALID_TOPIC', /"a\/ocr.requests"/);
+  });
+});
+
+describe('OCR stages', () => {
+  it('lists the stages in pipeline order, each consuming the previous stage output', () => {
+    expect(OCR_STAGE_NAMES).toEqual(['preprocess', 'features', 'inference', 'postprocess']);
+    expect(OCR_STAGE_NAMES.map((stage) => OcrStageInputs[stage])).toEqual([
+      'ocr.requests',
+      'ocr.preprocessed',
+      'ocr.regions',
+      'ocr.recognized',
+    ]);
+  });
+
+  it.each([
+    ['features', true],
+    ['postprocess', true],
+    ['cli', false],
+    ['toString', false],
+  ])('isOcrStageName(%s) → %s', (name, expected) => {
+    expect(isOcrStageName(name)).toBe(expected);
   });
 });

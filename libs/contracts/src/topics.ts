@@ -10,6 +10,22 @@ export const OcrTopics = {
 } as const;
 
 export type OcrTopicName = keyof typeof OcrTopics;
+
+/** The OCR stages in pipeline order, each with the topic it consumes (its dead letters go to `<topic>.dlq`). */
+export const OcrStageInputs = {
+  preprocess: OcrTopics.requests,
+  features: OcrTopics.preprocessed,
+  inference: OcrTopics.regions,
+  postprocess: OcrTopics.recognized,
+} as const;
+
+export type OcrStageName = keyof typeof OcrStageInputs;
+
+export const OCR_STAGE_NAMES = Object.keys(OcrStageInputs) as readonly OcrStageName[];
+
+export function isOcrStageName(name: string): name is OcrStageName {
+  return Object.hasOwn(OcrStageInputs, name);
+}
 export type OcrTopic = (typeof OcrTopics)[OcrTopicName];
 
 export const DEAD_LETTER_SUFFIX = '.dlq';

@@ -1,4 +1,4 @@
-import { OCR_STAGE_NAMES } from '@conveyor/platform';
+import { OCR_STAGE_NAMES } from '@conveyor/contracts';
 import { kafkaBrokers, redisUrl, uniqueName } from '@conveyor/testing';
 import {
   CONSUMED_BY_STAGE_QUERY,

@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { resultRedisKeys, type OcrError } from '@conveyor/contracts';
 import type { CorpusItem } from '@conveyor/corpus';
 import { OcrClient } from '@conveyor/ocr-client';
-import { OCR_STAGE_NAMES, ocrPipelineTopics, startLocalPlatform, type LocalPlatform } from '@conveyor/platform';
+import { OCR_STAGE_NAMES } from '@conveyor/contracts';
+import { ocrPipelineTopics, startLocalPlatform, type LocalPlatform } from '@conveyor/platform';
 import Redis from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 

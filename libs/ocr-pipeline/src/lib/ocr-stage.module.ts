@@ -1,3 +1,4 @@
+import type { OcrStageName } from '@conveyor/contracts';
 import { ObservabilityModule, StageTelemetry, traceLogMixin } from '@conveyor/observability';
 import {
   createStageLogger,
@@ -21,18 +22,13 @@ import { PostprocessStage } from './stages/postprocess.stage';
 import { PreprocessStage } from './stages/preprocess.stage';
 import { OCR_STAGE_OPTIONS, type OcrStageOptions } from './tokens';
 
-export const OCR_STAGES = {
+/** The handler class of each stage (names and input topics: `OcrStageInputs` in the contracts). */
+export const OCR_STAGES: Record<OcrStageName, Type<unknown>> = {
   preprocess: PreprocessStage,
   features: FeaturesStage,
   inference: InferenceStage,
   postprocess: PostprocessStage,
-} as const;
-
-export type OcrStageName = keyof typeof OCR_STAGES;
-
-export function isOcrStageName(name: string): name is OcrStageName {
-  return Object.hasOwn(OCR_STAGES, name);
-}
+};
 
 /**
  * The Nest module of one OCR stage process: the runtime, the stage's handler,

@@ -1,6 +1,7 @@
 import { startTelemetry, TelemetryConfigError } from '@conveyor/observability';
 import { createStageLogger, runStage } from '@conveyor/stage-runtime';
-import { ocrStageHooks, ocrStageModule, type OcrStageName } from './ocr-stage.module';
+import type { OcrStageName } from '@conveyor/contracts';
+import { ocrStageHooks, ocrStageModule } from './ocr-stage.module';
 import { loadOcrStageConfigOrExit } from './stage-config';
 
 /**

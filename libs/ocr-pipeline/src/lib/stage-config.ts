@@ -10,7 +10,7 @@ import {
   serviceConfigSchema,
 } from '@conveyor/config';
 import type { StageRuntimeSettings } from '@conveyor/stage-runtime';
-import type { OcrStageName } from './ocr-stage.module';
+import type { OcrStageName } from '@conveyor/contracts';
 import type { OcrStageOptions } from './tokens';
 
 /** HTTP ports of the stages when run side by side on one host (compose and Kubernetes give each 8080). */

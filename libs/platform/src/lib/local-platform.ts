@@ -1,11 +1,10 @@
+import { OCR_STAGE_NAMES, type OcrStageName } from '@conveyor/contracts';
 import { join } from 'node:path';
 import { findFreePort, findWorkspaceRoot, resolveKafka, type ResolvedKafka } from '@conveyor/kafka-local';
 import Redis from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { ProcessSupervisor, type ServiceSpec } from './process-supervisor';
 import { ensureTopics, ocrPipelineTopics } from './topics';
-
-export const OCR_STAGE_NAMES = ['preprocess', 'features', 'inference', 'postprocess'] as const;
 
 export interface LocalPlatformOptions {
   /** KAFKA_BROKERS: use that Kafka and start none. */
@@ -22,7 +21,7 @@ export interface LocalPlatformOptions {
   /** Environment passed to every stage (LOG_LEVEL, ORT_* …). */
   env: NodeJS.ProcessEnv;
   /** Per-stage environment on top of `env`. */
-  stageEnv?: Partial<Record<(typeof OCR_STAGE_NAMES)[number], NodeJS.ProcessEnv>>;
+  stageEnv?: Partial<Record<OcrStageName, NodeJS.ProcessEnv>>;
   log: (line: string) => void;
   /** How long to wait for every stage to report ready. */
   readyTimeoutMs?: number;

@@ -1,14 +1,5 @@
-import { OcrTopics, prefixedTopic } from '@conveyor/contracts';
+import { OCR_STAGE_NAMES, OcrStageInputs, prefixedTopic } from '@conveyor/contracts';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { OCR_STAGE_NAMES } from './local-platform';
-
-/** The input topic of each OCR stage. */
-export const STAGE_INPUT_TOPIC: Record<(typeof OCR_STAGE_NAMES)[number], string> = {
-  preprocess: OcrTopics.requests,
-  features: OcrTopics.preprocessed,
-  inference: OcrTopics.regions,
-  postprocess: OcrTopics.recognized,
-};
 
 export interface StageStatus {
   stage: string;
@@ -62,7 +53,7 @@ export async function collectStatus(options: StatusOptions): Promise<StageStatus
   try {
     const stages = OCR_STAGE_NAMES.map((stage) => ({
       stage,
-      topic: prefixedTopic(options.topicPrefix, STAGE_INPUT_TOPIC[stage]),
+      topic: prefixedTopic(options.topicPrefix, OcrStageInputs[stage]),
       groupId: `${options.topicPrefix}conveyor-${stage}`,
     }));
     const before = await sequentially(stages, (s) => committed(admin, s.groupId, s.topic));

@@ -1,4 +1,4 @@
-import { deadLetterTopic, OcrTopics, prefixedTopic } from '@conveyor/contracts';
+import { deadLetterTopic, OcrStageInputs, OcrTopics, prefixedTopic } from '@conveyor/contracts';
 import type { Admin } from 'kafkajs';
 
 export interface TopicSpec {
@@ -9,10 +9,9 @@ export interface TopicSpec {
 /** Every topic the OCR pipeline uses: the five hops, and a dead-letter topic for each stage input. */
 export function ocrPipelineTopics(prefix: string, partitions: number, dlqPartitions = 1): TopicSpec[] {
   const hops = Object.values(OcrTopics).map((t) => prefixedTopic(prefix, t));
-  const stageInputs = [OcrTopics.requests, OcrTopics.preprocessed, OcrTopics.regions, OcrTopics.recognized];
   return [
     ...hops.map((topic) => ({ topic, partitions })),
-    ...stageInputs.map((t) => ({ topic: deadLetterTopic(prefixedTopic(prefix, t)), partitions: dlqPartitions })),
+    ...Object.values(OcrStageInputs).map((t) => ({ topic: deadLetterTopic(prefixedTopic(prefix, t)), partitions: dlqPartitions })),
   ];
 }
 
