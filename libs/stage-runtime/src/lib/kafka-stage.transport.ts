@@ -312,7 +312,9 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
     for (const output of outputs) {
       const topic = this.topicFor(output.topic);
       const kafkaMessage = await buildOutbound(output, context, this.options.stage, stageMs, this.options.limits, this.options.claims);
-      byTopic.set(topic, [...(byTopic.get(topic) ?? []), kafkaMessage]);
+      const messages = byTopic.get(topic);
+      if (messages) messages.push(kafkaMessage);
+      else byTopic.set(topic, [kafkaMessage]);
     }
     try {
       await this.requireProducer().sendBatch({
