@@ -5,7 +5,7 @@ import { LineDetector, type DetectedLines, type LineDetectorOptions } from './li
 import { LineRecognizer } from './line-recognizer';
 import { chooseReading, resolvePageAngle, type AngleScore, type LineAngle } from './orientation';
 import { sortReadingOrder } from './reading-order';
-import { batchLineInputs, REC_MAX_WIDTH, recWidthBucket, toRecInput } from './rec-input';
+import { batchLineInputs, REC_MAX_WIDTH, toRecInput, widthClassBatches } from './rec-input';
 import { assertRasterImage, type FloatTensor, type Quad, type RasterImage } from './types';
 
 export interface OcrEngineOptions extends LineDetectorOptions {
@@ -111,23 +111,10 @@ export class OcrEngine {
       }
       return results;
     }
-    const buckets = new Map<number, number[]>();
-    inputs.forEach((input, i) => {
-      const bucket = recWidthBucket(input.width, { maxWidth });
-      buckets.set(bucket, [...(buckets.get(bucket) ?? []), i]);
-    });
-    for (const [width, members] of buckets) {
-      for (let start = 0; start < members.length; start += batchSize) {
-        const chunk = members.slice(start, start + batchSize);
-        const output = await this.recognizeBatch(
-          batchLineInputs(
-            chunk.map((i) => inputs[i]),
-            width,
-          ),
-        );
-        const decoded = this.decode(output);
-        chunk.forEach((i, k) => (results[i] = decoded[k]));
-      }
+    const indices = inputs.map((_, i) => i);
+    for (const { widthClass, items: chunk } of widthClassBatches(indices, (i) => inputs[i].width, batchSize, { maxWidth })) {
+      const decoded = this.decode(await this.recognizeBatch(batchLineInputs(chunk.map((i) => inputs[i]), widthClass)));
+      chunk.forEach((i, k) => (results[i] = decoded[k]));
     }
     return results;
   }

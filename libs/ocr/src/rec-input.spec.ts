@@ -1,5 +1,6 @@
 import {
   batchLineInputs,
+  widthClassBatches,
   CLS_WIDTH,
   recInputWidth,
   recWidthBucket,
@@ -117,5 +118,22 @@ describe('batchLineInputs', () => {
     ['a short buffer', [{ ...input(3, 1), data: new Float32Array(5) }], undefined, /not 3x2x3/],
   ])('rejects %s', (_name, inputs, width, message) => {
     expect(() => batchLineInputs(inputs, width)).toThrow(message);
+  });
+});
+
+describe('widthClassBatches', () => {
+  it.each([
+    { name: 'one class, split by batch size', widths: [40, 50, 60], batch: 2, expected: [[64, [40, 50]], [64, [60]]] },
+    { name: 'classes in order of first appearance', widths: [100, 30, 90, 33], batch: 8, expected: [[128, [100]], [32, [30]], [96, [90]], [64, [33]]] },
+    { name: 'same class keeps given order', widths: [33, 64, 40], batch: 8, expected: [[64, [33, 64, 40]]] },
+    { name: 'capped at maxWidth', widths: [5000, 3000], batch: 8, expected: [[2048, [5000, 3000]]] },
+    { name: 'nothing to batch', widths: [], batch: 4, expected: [] },
+  ])('$name', ({ widths, batch, expected }) => {
+    const batches = widthClassBatches(widths, (w) => w, batch, { maxWidth: 2048 });
+    expect(batches.map((b) => [b.widthClass, b.items])).toEqual(expected);
+  });
+
+  it('rejects a batch size below 1', () => {
+    expect(() => widthClassBatches([1], (w) => w, 0)).toThrow('batch size must be >= 1');
   });
 });

@@ -46,6 +46,40 @@ export function recWidthBucket(width: number, options: { step?: number; maxWidth
   return Math.min(Math.ceil(width / step) * step, maxWidth);
 }
 
+/** One recogniser run's worth of items: all of one width class, at most the batch size. */
+export interface WidthClassBatch<T> {
+  readonly widthClass: number;
+  readonly items: T[];
+}
+
+/**
+ * Groups items (line inputs, or references to them) by the width class of their recognition input
+ * and cuts each group into runs of at most `batchSize`: lines of similar width share a batch with
+ * little padding. Groups come in order of first appearance, items in their given order.
+ */
+export function widthClassBatches<T>(
+  items: readonly T[],
+  widthOf: (item: T) => number,
+  batchSize: number,
+  options: { step?: number; maxWidth?: number } = {},
+): WidthClassBatch<T>[] {
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batch size must be >= 1, got ${batchSize}`);
+  const groups = new Map<number, T[]>();
+  for (const item of items) {
+    const widthClass = recWidthBucket(widthOf(item), options);
+    const members = groups.get(widthClass);
+    if (members) members.push(item);
+    else groups.set(widthClass, [item]);
+  }
+  const batches: WidthClassBatch<T>[] = [];
+  for (const [widthClass, members] of groups) {
+    for (let start = 0; start < members.length; start += batchSize) {
+      batches.push({ widthClass, items: members.slice(start, start + batchSize) });
+    }
+  }
+  return batches;
+}
+
 /**
  * A line crop as recognition input (PaddleOCR resize_norm_img): scaled to the model height with its
  * aspect ratio, normalised to [-1, 1] in BGR order, zero-padded on the right to `width`.

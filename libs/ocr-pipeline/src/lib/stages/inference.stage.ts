@@ -1,5 +1,5 @@
 import { OcrTopics } from '@conveyor/contracts';
-import { batchLineInputs, bestPath, LineRecognizer, recWidthBucket, toRecInput, type BestPathRow, type LineInput } from '@conveyor/ocr';
+import { batchLineInputs, bestPath, LineRecognizer, toRecInput, widthClassBatches, type BestPathRow, type LineInput } from '@conveyor/ocr';
 import { STAGE_LOGGER, StageError, StageHandler, type StageLogger, type StageMessage, type StageOutput } from '@conveyor/stage-runtime';
 import { Controller, Inject, type OnModuleInit } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
@@ -69,7 +69,8 @@ export class InferenceStage implements OnModuleInit {
     const alternateRows = pages.map(() => new Map<number, BestPathRow>());
     const recognizer = await this.recognizer;
     if (!recognizer) throw new StageError('MODEL_NOT_LOADED', 'the recognition model is not loaded yet', true);
-    for (const group of this.modelBatches(refs)) {
+    const batches = widthClassBatches(refs, (r) => r.input.width, this.options.recognitionBatchSize, { maxWidth });
+    for (const { items: group } of batches) {
       const width = Math.max(...group.map((r) => r.input.width));
       // Only the requests with lines in this run get its model span.
       const output = await this.telemetry.modelRun(
@@ -103,21 +104,5 @@ export class InferenceStage implements OnModuleInit {
             }),
           },
     );
-  }
-
-  /** Lines of one width class together, in runs of at most the model batch size. */
-  private modelBatches(refs: LineRef[]): LineRef[][] {
-    const byWidth = new Map<number, LineRef[]>();
-    for (const ref of refs) {
-      const bucket = recWidthBucket(ref.input.width, { maxWidth: this.options.recognitionMaxWidth });
-      byWidth.set(bucket, [...(byWidth.get(bucket) ?? []), ref]);
-    }
-    const batches: LineRef[][] = [];
-    for (const members of byWidth.values()) {
-      for (let i = 0; i < members.length; i += this.options.recognitionBatchSize) {
-        batches.push(members.slice(i, i + this.options.recognitionBatchSize));
-      }
-    }
-    return batches;
   }
 }
