@@ -4,7 +4,8 @@ import { JavaNotFoundError, MavenNotFoundError } from './errors';
 
 type Env = Record<string, string | undefined>;
 
-function isExecutableFile(file: string): boolean {
+/** True for an existing regular file this process may execute. */
+export function isExecutableFile(file: string): boolean {
   try {
     accessSync(file, constants.X_OK);
     return statSync(file).isFile();

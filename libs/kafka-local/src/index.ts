@@ -1,7 +1,7 @@
 export { startKafka, type KafkaHandle, type StartKafkaOptions } from './broker';
 export { resolveKafka, parseBrokerList, type ResolvedKafka } from './resolve-kafka';
 export { findFreePort, assertPortFree } from './ports';
-export { resolveJava, resolveMaven } from './executables';
+export { findOnPath, isExecutableFile, resolveJava, resolveMaven } from './executables';
 export {
   ensureKafkaRuntime,
   readPinnedKafkaVersion,

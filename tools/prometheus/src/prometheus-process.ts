@@ -1,6 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, statSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { findOnPath, isExecutableFile } from '@conveyor/kafka-local';
 import { PrometheusApi } from './prometheus-api';
 
 export const INSTALL_HINT = 'install it with `apt-get install -y prometheus` (Debian/Ubuntu) or put a Prometheus 2.x binary on PATH (or in PROMETHEUS_BIN)';
@@ -21,26 +20,15 @@ export class PrometheusStartError extends Error {
   }
 }
 
-function isExecutableFile(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
-
 /** The executable to run: an explicit path (checked), else `prometheus` on PATH. */
 export function findPrometheusBinary(explicit: string | undefined, pathVariable: string | undefined = process.env['PATH']): string {
   if (explicit) {
     if (!isExecutableFile(explicit)) throw new PrometheusNotInstalledError(`${explicit} is not an executable file`);
     return explicit;
   }
-  for (const dir of (pathVariable ?? '').split(delimiter).filter(Boolean)) {
-    const candidate = join(dir, 'prometheus');
-    if (isExecutableFile(candidate)) return candidate;
-  }
-  throw new PrometheusNotInstalledError('no `prometheus` on PATH');
+  const found = findOnPath('prometheus', pathVariable);
+  if (!found) throw new PrometheusNotInstalledError('no `prometheus` on PATH');
+  return found;
 }
 
 /** First line of `prometheus --version`, e.g. "prometheus, version 2.42.0+ds (…)". */
