@@ -22,6 +22,11 @@ export default [
             { sourceTag: 'scope:ocr', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'scope:contracts', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'scope:config', onlyDependOnLibsWithTags: [] },
+            // Pipeline definitions are data: the definition types, and the generic contracts for each pipeline's own schemas.
+            { sourceTag: 'scope:pipeline', onlyDependOnLibsWithTags: [] },
+            { sourceTag: 'scope:pipelines', onlyDependOnLibsWithTags: ['scope:pipeline', 'scope:contracts'] },
+            // The generic runtime knows no pipeline; the stage host composes it with the definitions.
+            { sourceTag: 'scope:stage-runtime', onlyDependOnLibsWithTags: ['scope:contracts', 'scope:config'] },
             { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: ['scope:kafka-local', 'scope:config', 'scope:contracts'] },
           ],
         },

@@ -5,6 +5,7 @@ const path = require('node:path');
 
 const projects = ['apps', 'libs', 'tools', 'tests']
   .flatMap((dir) => (fs.existsSync(dir) ? fs.readdirSync(dir).map((name) => path.join(dir, name)) : []))
+  .concat(['pipelines'])
   .filter((root) => fs.existsSync(path.join(root, 'jest.config.js')))
   .map((root) => `<rootDir>/${root}`);
 

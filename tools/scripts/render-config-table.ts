@@ -3,12 +3,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderConfigTable } from '@conveyor/config';
-import { ocrStageConfigSchema } from '@conveyor/ocr-pipeline';
+import { inferenceStage } from '@conveyor/ocr-pipeline';
+import { stageConfigSchema } from '@conveyor/stage-host';
 
 const readmePath = join(__dirname, '..', '..', 'README.md');
 const readme = readFileSync(readmePath, 'utf8');
 const updated = readme.replace(
   /(<!-- config-table:start -->\n)[\s\S]*?(<!-- config-table:end -->)/,
-  (_m, start: string, end: string) => `${start}${renderConfigTable(ocrStageConfigSchema('inference'))}${end}`,
+  (_m, start: string, end: string) => `${start}${renderConfigTable(stageConfigSchema(inferenceStage))}${end}`,
 );
 writeFileSync(readmePath, updated);

@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { findWorkspaceRoot } from '@conveyor/kafka-local';
-import { OcrExitCode, runOcrCommand } from '@conveyor/ocr-client';
-import { OCR_STAGE_NAMES } from '@conveyor/contracts';
-import { collectStatus, formatStatusTable, startLocalPlatform } from '@conveyor/platform';
+import { OcrExitCode, runOcrCommand, runRedactCommand } from '@conveyor/ocr-client';
+import { serviceName, selectPipelines } from '@conveyor/pipeline';
+import { PIPELINES } from '@conveyor/pipelines';
+import { collectStatus, formatStatusTable, planProcesses, startLocalPlatform } from '@conveyor/platform';
 import { Command, InvalidArgumentError } from 'commander';
 import { silenceKafkajsNegativeTimeoutWarning } from '@conveyor/stage-runtime';
 
@@ -19,23 +20,37 @@ function positiveInt(value: string): number {
   return n;
 }
 
+/** `--pipeline a,b` or CONVEYOR_PIPELINES; empty = every pipeline. Unknown names are a usage error. */
+function pipelineNames(value: string | undefined): string[] {
+  const names = (value ?? '').split(',').map((n) => n.trim()).filter(Boolean);
+  try {
+    selectPipelines(PIPELINES, names);
+  } catch (error) {
+    process.stderr.write(`conveyor: ${(error as Error).message}\n`);
+    process.exit(OcrExitCode.usage);
+  }
+  return names.length > 0 ? names : PIPELINES.map((p) => p.name);
+}
+
 function brokers(): string[] {
   return (env['KAFKA_BROKERS'] || '127.0.0.1:9092').split(',').map((b) => b.trim()).filter(Boolean);
 }
 
 const program = new Command()
   .name('conveyor')
-  .description('Conveyor: ML inference as a pipeline of Kafka-connected stages (reference: OCR)')
+  .description(`Conveyor: ML inference as pipelines of Kafka-connected stages (pipelines: ${PIPELINES.map((p) => p.name).join(', ')})`)
   .showHelpAfterError()
   .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : OcrExitCode.usage));
 
 program
   .command('up')
-  .description('start the local platform: Kafka (unless KAFKA_BROKERS), topics, and the four stage services')
+  .description('start the local platform: Kafka (unless KAFKA_BROKERS), the topics and stage services of every pipeline (or --pipeline)')
+  .option('--pipeline <names>', `pipelines to run, comma-separated (default: all of ${PIPELINES.map((p) => p.name).join(', ')}; env CONVEYOR_PIPELINES)`, env['CONVEYOR_PIPELINES'])
   .option('--partitions <n>', 'partitions of each pipeline topic when it is created', positiveInt, Number(env['CONVEYOR_PARTITIONS'] || 4))
   .option('--kafka-port <port>', 'port of the local Kafka broker', positiveInt, 9092)
-  .option('--http-base-port <port>', 'health/metrics port of the first stage (the others follow)', positiveInt, 8081)
-  .action(async (opts: { partitions: number; kafkaPort: number; httpBasePort: number }) => {
+  .option('--http-base-port <port>', 'health/metrics port of the first stage (the others follow in definition order)', positiveInt, 8081)
+  .action(async (opts: { pipeline?: string; partitions: number; kafkaPort: number; httpBasePort: number }) => {
+    const pipelines = pipelineNames(opts.pipeline);
     const root = findWorkspaceRoot();
     const log = (line: string) => process.stdout.write(`${line}\n`);
     let platform;
@@ -47,6 +62,7 @@ program
         redisUrl,
         topicPrefix,
         partitions: opts.partitions,
+        pipelines,
         httpBasePort: opts.httpBasePort,
         env: { ...env, LOG_LEVEL: env['LOG_LEVEL'] || 'info' },
         log,
@@ -55,8 +71,8 @@ program
       process.stderr.write(`conveyor up: ${(error as Error).message}\n`);
       process.exit(OcrExitCode.unreachable);
     }
-    log(`conveyor is ready: Kafka ${platform.brokers}, Redis ${redisUrl}, topics ${topicPrefix}ocr.*`);
-    log(`try: npm run conveyor -- ocr samples/    (Ctrl-C stops everything)`);
+    log(`conveyor is ready: Kafka ${platform.brokers}, Redis ${redisUrl}, pipelines ${pipelines.map((p) => `${p} (${topicPrefix}${p}.*)`).join(', ')}`);
+    log(`try: npm run conveyor -- ${pipelines.includes('ocr') ? 'ocr samples/' : 'redact samples/ --out redacted/'}    (Ctrl-C stops everything)`);
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
@@ -97,27 +113,43 @@ program
   });
 
 program
+  .command('redact')
+  .description('publish images to the redaction pipeline and write each with its text blacked out')
+  .argument('<paths...>', 'image files or folders (searched recursively)')
+  .requiredOption('--out <dir>', 'where the redacted PNGs are written (<name>.redacted.png)')
+  .option('--json', 'print the results as JSON')
+  .option('--timeout <seconds>', 'how long to wait for results', positiveInt, 120)
+  .action(async (paths: string[], opts: { out: string; json?: boolean; timeout: number }) => {
+    const code = await runRedactCommand({ paths, outDir: opts.out, brokers: brokers(), redisUrl, topicPrefix, json: Boolean(opts.json), timeoutMs: opts.timeout * 1000 });
+    process.exit(code);
+  });
+
+program
   .command('status')
   .description('per stage: readiness, consumer lag and throughput')
+  .option('--pipeline <names>', 'pipelines to report on, comma-separated (default: all)', env['CONVEYOR_PIPELINES'])
   .option('--http-base-port <port>', 'health port of the first stage, as given to `up` (the others follow)', positiveInt, 8081)
-  .option('--stage-url <stage=url...>', 'health base URL of a stage, e.g. inference=http://10.0.0.7:8080 (repeatable)')
+  .option('--stage-url <service=url...>', 'health base URL of a stage service, e.g. ocr-inference=http://10.0.0.7:8080 (repeatable)')
   .option('--sample <seconds>', 'how long to watch offsets to measure throughput', positiveInt, 2)
   .option('--json', 'print the status as JSON')
-  .action(async (opts: { httpBasePort: number; stageUrl?: string[]; sample: number; json?: boolean }) => {
+  .action(async (opts: { pipeline?: string; httpBasePort: number; stageUrl?: string[]; sample: number; json?: boolean }) => {
+    const names = pipelineNames(opts.pipeline);
+    const pipelines = selectPipelines(PIPELINES, names);
     const healthUrls: Record<string, string> = Object.fromEntries(
-      OCR_STAGE_NAMES.map((stage, i) => [stage, `http://127.0.0.1:${opts.httpBasePort + i}`]),
+      planProcesses(PIPELINES, names, opts.httpBasePort).map((p) => [p.name, `http://127.0.0.1:${p.httpPort}`]),
     );
+    const services = pipelines.flatMap((p) => p.stages.map((s) => serviceName(p, s)));
     for (const entry of opts.stageUrl ?? []) {
-      const [stage, url] = entry.split(/=(.*)/s);
-      if (!(OCR_STAGE_NAMES as readonly string[]).includes(stage) || !/^https?:\/\/\S+$/.test(url ?? '')) {
-        process.stderr.write(`conveyor status: --stage-url wants <stage>=<http url> with a stage of ${OCR_STAGE_NAMES.join(', ')} (got "${entry}")\n`);
+      const [service, url] = entry.split(/=(.*)/s);
+      if (!services.includes(service) || !/^https?:\/\/\S+$/.test(url ?? '')) {
+        process.stderr.write(`conveyor status: --stage-url wants <service>=<http url> with a service of ${services.join(', ')} (got "${entry}")\n`);
         process.exit(OcrExitCode.usage);
       }
-      healthUrls[stage] = url.replace(/\/$/, '');
+      healthUrls[service] = url.replace(/\/$/, '');
     }
     let rows;
     try {
-      rows = await collectStatus({ brokers: brokers(), topicPrefix, healthUrls, sampleMs: opts.sample * 1000 });
+      rows = await collectStatus({ brokers: brokers(), topicPrefix, pipelines, healthUrls, sampleMs: opts.sample * 1000 });
     } catch (error) {
       process.stderr.write(`conveyor status: Kafka at ${brokers().join(',')} is unreachable: ${(error as Error).message}\n`);
       process.exit(OcrExitCode.unreachable);

@@ -1,5 +1,4 @@
-import 'reflect-metadata';
-import { runOcrStage } from '@conveyor/ocr-pipeline';
+import { inferenceStage } from '@conveyor/ocr-pipeline';
+import { runStageApp } from '@conveyor/stage-host';
 
-// The inference stage service: one process, one consumer group, its own health and metrics port.
-void runOcrStage('inference');
+void runStageApp(inferenceStage);

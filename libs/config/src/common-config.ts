@@ -5,6 +5,7 @@ import {
   kafkaNameVar,
   logLevelVar,
   portVar,
+  patternVar,
   positiveInt,
   topicPrefixVar,
   urlVar,
@@ -69,3 +70,33 @@ export function serviceConfigSchema(defaults: { clientId: string; httpPort: numb
     HTTP_PORT: portVar().prefault(String(defaults.httpPort)).describe(HTTP_PORT_DESCRIPTION),
   });
 }
+
+/**
+ * Every setting of the stage runtime, for any stage of any pipeline: the common
+ * variables plus HTTP interface, batching, in-flight limit, message limits and
+ * retries. A stage's own variables extend it (`stageRuntimeConfigSchema(...).extend(...)`).
+ * Per-stage defaults come from the pipeline definition, which the stage host
+ * applies beneath the real environment.
+ */
+export function stageRuntimeConfigSchema(defaults: { clientId: string; httpPort: number }) {
+  return serviceConfigSchema(defaults).extend({
+    HTTP_HOST: patternVar(/^[A-Za-z0-9.:[\]-]+$/, 'must be a host name or IP address')
+      .prefault('0.0.0.0')
+      .describe('Interface of the health and metrics HTTP server.'),
+    BATCH_MAX_SIZE: positiveInt({ max: 1024 }).prefault('1').describe('Most messages a stage hands its handler at once.'),
+    MAX_IN_FLIGHT: positiveInt({ max: 1024 })
+      .prefault('2')
+      .describe('Messages a stage works on at once; fetching pauses while this many are in flight.'),
+    MAX_MESSAGE_BYTES: positiveInt()
+      .prefault('1000000')
+      .describe('Largest message sent inline; larger outputs must be claim-checked.'),
+    RETRY_MAX_ATTEMPTS: positiveInt({ max: 100 })
+      .prefault('3')
+      .describe('Attempts for a transient failure before the message is dead-lettered.'),
+    RETRY_BACKOFF_MS: durationMs().prefault('200').describe('First retry delay; doubles per attempt (with jitter) up to 5 s.'),
+    PIPELINE: kafkaNameVar().optional().describe('Pipeline this process serves (default: the first pipeline that uses the app).'),
+    STAGE: kafkaNameVar().optional().describe("Stage of that pipeline this process runs (default: the pipeline's first stage run by the app)."),
+  });
+}
+
+export type StageRuntimeConfig = z.infer<ReturnType<typeof stageRuntimeConfigSchema>>;

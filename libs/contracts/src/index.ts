@@ -4,6 +4,6 @@ export * from './request-id';
 export * from './cloudevents';
 export * from './conveyor-headers';
 export * from './safetensors';
-export * from './result';
+export * from './result-envelope';
 export * from './media';
 export * from './limits';

@@ -2,3 +2,4 @@ export * from './lib/local-platform';
 export * from './lib/process-supervisor';
 export * from './lib/status';
 export * from './lib/topics';
+export * from './lib/stage-plan';

@@ -90,7 +90,7 @@ describe('one trace per request across all stages, and stage metrics', () => {
     await platform?.stop();
     receiver?.close();
     const redis = new Redis(redisUrl());
-    if (ids.length) await redis.del(...ids.flatMap(resultRedisKeys));
+    if (ids.length) await redis.del(...ids.flatMap((id) => resultRedisKeys(id)));
     redis.disconnect();
     await deleteTopicsWithPrefix(prefix);
   });
@@ -111,7 +111,7 @@ describe('one trace per request across all stages, and stage metrics', () => {
     expect([...results.values()].every((r) => r.status === 'ok')).toBe(true);
 
     const spansOf = (traceId: string) => spans.filter((s) => s.traceId === traceId);
-    const complete = (traceId: string) => STAGES.every((stage) => spansOf(traceId).some((s) => s.service === `conveyor-${stage}` && s.name.endsWith(' process')));
+    const complete = (traceId: string) => STAGES.every((stage) => spansOf(traceId).some((s) => s.service === `conveyor-ocr-${stage}` && s.name.endsWith(' process')));
     const deadline = Date.now() + 60_000;
     while (![...producerSpans.values()].every((p) => complete(p.traceId)) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 250));
@@ -120,9 +120,9 @@ describe('one trace per request across all stages, and stage metrics', () => {
     for (const [id, producer] of producerSpans) {
       const trace = spansOf(producer.traceId);
       const services = new Set(trace.map((s) => s.service));
-      expect([...services].sort()).toEqual(STAGES.map((s) => `conveyor-${s}`).sort());
+      expect([...services].sort()).toEqual(STAGES.map((s) => `conveyor-ocr-${s}`).sort());
       for (const stage of STAGES) {
-        const names = trace.filter((s) => s.service === `conveyor-${stage}`).map((s) => s.name);
+        const names = trace.filter((s) => s.service === `conveyor-ocr-${stage}`).map((s) => s.name);
         expect(names).toEqual(expect.arrayContaining([expect.stringMatching(/ process$/), 'decode']));
         if (stage !== 'postprocess' || results.get(id)) expect(names).toContain('produce');
       }
@@ -131,13 +131,13 @@ describe('one trace per request across all stages, and stage metrics', () => {
       const known = new Set([producer.spanId, ...trace.map((s) => s.spanId)]);
       for (const span of trace) expect(known.has(span.parentSpanId)).toBe(true);
       // The first stage's consume span is the child of the producer's span.
-      expect(trace.find((s) => s.service === 'conveyor-preprocess' && s.name.endsWith(' process'))?.parentSpanId).toBe(producer.spanId);
+      expect(trace.find((s) => s.service === 'conveyor-ocr-preprocess' && s.name.endsWith(' process'))?.parentSpanId).toBe(producer.spanId);
     }
   });
 
   it('serves Prometheus metrics whose counters and histograms moved with the traffic', async () => {
     const scrape = async (stage: string) => {
-      const response = await fetch(`${platform.healthUrls[stage]}/metrics`);
+      const response = await fetch(`${platform.healthUrls[`ocr-${stage}`]}/metrics`);
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toContain('text/plain');
       return response.text();

@@ -1,4 +1,5 @@
-import { CloudEventHeader, decodeOcrResult, headerString, parseDeadLetterReason, resultRedisKey, resultRedisKeys, type OcrResult } from '@conveyor/contracts';
+import { CloudEventHeader, headerString, parseDeadLetterReason, resultRedisKey, resultRedisKeys } from '@conveyor/contracts';
+import { decodeOcrResult, type OcrResult } from '@conveyor/pipelines';
 import { characterErrorRate, generateCorpus, scoreCorpus, type Corpus } from '@conveyor/corpus';
 import { OcrClient } from '@conveyor/ocr-client';
 import type { LocalPlatform } from '@conveyor/platform';
@@ -52,7 +53,7 @@ describe('OCR pipeline end to end (four services, real Kafka and Redis)', () => 
     await dlqConsumer?.disconnect();
     await platform?.stop();
     if (redis) {
-      const keys = submitted.flatMap(resultRedisKeys);
+      const keys = submitted.flatMap((id) => resultRedisKeys(id));
       if (keys.length) await redis.del(...keys);
       redis.disconnect();
     }
@@ -114,13 +115,13 @@ describe('OCR pipeline end to end (four services, real Kafka and Redis)', () => 
   });
 
   it('keeps serving while one stage is restarted on its own', async () => {
-    await platform.supervisor.stop('features');
+    await platform.supervisor.stop('ocr-features');
     const item = corpus.items[1];
     const { id } = await client.submit(item.data, item.truth.format === 'png' ? 'image/png' : 'image/jpeg');
     submitted.push(id);
     await new Promise((r) => setTimeout(r, 500));
     expect(await redis.get(resultRedisKey(id))).toBeNull(); // waits at features' input, nothing lost
-    platform.supervisor.start(platform.supervisor.spec('features')!);
+    platform.supervisor.start(platform.supervisor.spec('ocr-features')!);
     const results = await client.waitForResults([id], { timeoutMs: 180_000 });
     expect(results.get(id)?.status).toBe('ok');
     expect(characterErrorRate(results.get(id)!.lines.map((l) => l.text), item.truth.lines)).toBeLessThan(0.1);

@@ -3,11 +3,12 @@
 // its own, images published with OcrClient, results read back from Redis.
 // Everything the run created is removed afterwards, also on failure.
 import { randomBytes } from 'node:crypto';
-import { resultRedisKeys, type OcrError } from '@conveyor/contracts';
+import { resultRedisKeys } from '@conveyor/contracts';
+import { consumerGroup } from '@conveyor/pipeline';
+import { ocrPipeline, type OcrError } from '@conveyor/pipelines';
 import type { CorpusItem } from '@conveyor/corpus';
 import { OcrClient } from '@conveyor/ocr-client';
-import { OCR_STAGE_NAMES } from '@conveyor/contracts';
-import { ocrPipelineTopics, startLocalPlatform, type LocalPlatform } from '@conveyor/platform';
+import { topicsOf, startLocalPlatform, type LocalPlatform } from '@conveyor/platform';
 import Redis from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 
@@ -90,6 +91,7 @@ export async function runPipeline(options: PipelineRunOptions): Promise<Pipeline
       redisUrl: options.redisUrl,
       topicPrefix,
       partitions: options.partitions,
+      pipelines: [ocrPipeline.name],
       httpBasePort: 0,
       env: {
         ...process.env,
@@ -199,12 +201,12 @@ async function cleanUp(
     await admin.connect();
     try {
       const existing = new Set(await admin.listTopics());
-      const topics = ocrPipelineTopics(topicPrefix, partitions)
+      const topics = topicsOf([ocrPipeline], topicPrefix, partitions)
         .map((t) => t.topic)
         .filter((t) => existing.has(t));
       if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
       const groups = new Set((await admin.listGroups()).groups.map((g) => g.groupId));
-      const ours = OCR_STAGE_NAMES.map((stage) => `${topicPrefix}conveyor-${stage}`).filter((g) => groups.has(g));
+      const ours = ocrPipeline.stages.map((stage) => `${topicPrefix}${consumerGroup(ocrPipeline, stage)}`).filter((g) => groups.has(g));
       if (ours.length > 0) await admin.deleteGroups(ours);
     } finally {
       await admin.disconnect();
@@ -214,7 +216,7 @@ async function cleanUp(
     const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
     await redis.connect();
     try {
-      const keys = requestIds.flatMap(resultRedisKeys);
+      const keys = requestIds.flatMap((id) => resultRedisKeys(id));
       for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
     } finally {
       redis.disconnect();

@@ -5,7 +5,7 @@ import { basename, join } from 'node:path';
 import { resultRedisKeys } from '@conveyor/contracts';
 import { findFreePort, findWorkspaceRoot, parseBrokerList } from '@conveyor/kafka-local';
 import { collectImageFiles, contentTypeForFile, OcrClient } from '@conveyor/ocr-client';
-import { OCR_STAGE_NAMES } from '@conveyor/contracts';
+import { ocrPipeline } from '@conveyor/pipelines';
 import { startLocalPlatform, type LocalPlatform } from '@conveyor/platform';
 import Redis from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
@@ -141,7 +141,7 @@ export async function runScrapeCheck(options: ScrapeCheckOptions): Promise<Scrap
     if (!contentTypeForFile(file)) throw new ScrapeCheckError(`${file} has no image extension the platform knows`);
   }
   const topicPrefix = options.topicPrefix ?? `promcheck-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}.`;
-  const stages: readonly string[] = OCR_STAGE_NAMES;
+  const stages: readonly string[] = ocrPipeline.stages.map((s) => s.name);
 
   let platform: LocalPlatform | undefined;
   let prometheus: RunningPrometheus | undefined;
@@ -158,6 +158,7 @@ export async function runScrapeCheck(options: ScrapeCheckOptions): Promise<Scrap
       redisUrl: options.redisUrl,
       topicPrefix,
       partitions: 1,
+      pipelines: [ocrPipeline.name],
       httpBasePort: 0,
       env: { ...process.env, LOG_LEVEL: 'warn', CLAIM_TTL_SECONDS: '600', ...options.stageEnv },
       log,
@@ -241,7 +242,7 @@ export async function runScrapeCheck(options: ScrapeCheckOptions): Promise<Scrap
       const redis = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
       try {
         await redis.connect();
-        await redis.del(...ids.flatMap(resultRedisKeys));
+        await redis.del(...ids.flatMap((id) => resultRedisKeys(id)));
       } finally {
         redis.disconnect();
       }

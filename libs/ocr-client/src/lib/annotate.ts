@@ -1,4 +1,4 @@
-import type { OcrResult } from '@conveyor/contracts';
+import type { OcrResult } from '@conveyor/pipelines';
 import sharp from 'sharp';
 
 function escapeXml(text: string): string {

@@ -1,13 +1,6 @@
-import {
-  cloudEventSource,
-  decodeOcrResult,
-  newRequestId,
-  OcrTopics,
-  prefixedTopic,
-  resultRedisKey,
-  toCloudEventHeaders,
-  type OcrResult,
-} from '@conveyor/contracts';
+import { cloudEventSource, newRequestId, resultRedisKey, toCloudEventHeaders, type ResultEnvelope } from '@conveyor/contracts';
+import { resultKeyPrefix, topicName, type PipelineDefinition } from '@conveyor/pipeline';
+import { decodeOcrResult, decodeRedactResult, ocrPipeline, redactPipeline, type OcrResult, type RedactResult } from '@conveyor/pipelines';
 import Redis from 'ioredis';
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 
@@ -34,18 +27,25 @@ export interface SubmittedImage {
 }
 
 /**
- * A producer of OCR requests, written as any producer would be: a plain Kafka
- * client publishing the image bytes as a binary-mode CloudEvent, then reading
- * the result from Redis by request id.
+ * A producer of a pipeline's requests, written as any producer would be: a
+ * plain Kafka client publishing the image bytes as a binary-mode CloudEvent to
+ * the pipeline's input topic, then reading the result from Redis by request
+ * id. Topic, event type and result key come from the pipeline definition.
  */
-export class OcrClient {
+export class PipelineClient<R extends ResultEnvelope> {
   private constructor(
     private readonly producer: Producer,
     private readonly redis: Redis,
     private readonly topic: string,
+    private readonly pipeline: PipelineDefinition,
+    private readonly decode: (raw: string) => R,
   ) {}
 
-  static async connect(options: OcrClientOptions): Promise<OcrClient> {
+  static async connect<R extends ResultEnvelope>(
+    options: OcrClientOptions,
+    pipeline: PipelineDefinition,
+    decode: (raw: string) => R,
+  ): Promise<PipelineClient<R>> {
     const timeout = options.connectTimeoutMs ?? 10_000;
     const kafka = new Kafka({
       clientId: options.clientId ?? 'conveyor-cli',
@@ -69,7 +69,7 @@ export class OcrClient {
       redis.disconnect();
       throw new PlatformUnreachableError(`Kafka at ${options.brokers.join(',')} is unreachable: ${(error as Error).message}`, { cause: error });
     }
-    return new OcrClient(producer, redis, prefixedTopic(options.topicPrefix ?? '', OcrTopics.requests));
+    return new PipelineClient(producer, redis, topicName(pipeline, pipeline.input.topic, options.topicPrefix ?? ''), pipeline, decode);
   }
 
   /**
@@ -89,7 +89,7 @@ export class OcrClient {
             specversion: '1.0',
             id,
             source: cloudEventSource('cli'),
-            type: 'conveyor.ocr.request.v1',
+            type: this.pipeline.input.eventType,
             time: new Date().toISOString(),
             contentType,
             ...(options.traceparent ? { traceparent: options.traceparent } : {}),
@@ -100,9 +100,16 @@ export class OcrClient {
     return { id, bytes: image.length };
   }
 
-  async result(id: string): Promise<OcrResult | undefined> {
-    const raw = await this.redis.get(resultRedisKey(id));
-    return raw === null ? undefined : decodeOcrResult(raw);
+  private resultKey = (id: string): string => resultRedisKey(id, resultKeyPrefix(this.pipeline));
+
+  async result(id: string): Promise<R | undefined> {
+    const raw = await this.redis.get(this.resultKey(id));
+    return raw === null ? undefined : this.decode(raw);
+  }
+
+  /** Bytes a result refers to by Redis key (the redaction pipeline's PNG). */
+  async blob(key: string): Promise<Buffer | undefined> {
+    return (await this.redis.getBuffer(key)) ?? undefined;
   }
 
   /**
@@ -112,18 +119,18 @@ export class OcrClient {
    */
   async waitForResults(
     ids: readonly string[],
-    options: { timeoutMs: number; pollMs?: number; onResult?: (result: OcrResult) => void },
-  ): Promise<Map<string, OcrResult>> {
-    const results = new Map<string, OcrResult>();
+    options: { timeoutMs: number; pollMs?: number; onResult?: (result: R) => void },
+  ): Promise<Map<string, R>> {
+    const results = new Map<string, R>();
     const deadline = Date.now() + options.timeoutMs;
     let waiting = [...ids];
     while (waiting.length > 0) {
       for (let i = 0; i < waiting.length; i += 500) {
         const chunk = waiting.slice(i, i + 500);
-        const raws = await this.redis.mget(...chunk.map(resultRedisKey));
+        const raws = await this.redis.mget(...chunk.map(this.resultKey));
         raws.forEach((raw, j) => {
           if (raw === null) return;
-          const result = decodeOcrResult(raw);
+          const result = this.decode(raw);
           results.set(chunk[j], result);
           options.onResult?.(result);
         });
@@ -140,3 +147,15 @@ export class OcrClient {
     this.redis.disconnect();
   }
 }
+
+/** A client of the OCR pipeline. */
+export type OcrClient = PipelineClient<OcrResult>;
+export const OcrClient = {
+  connect: (options: OcrClientOptions): Promise<OcrClient> => PipelineClient.connect(options, ocrPipeline, decodeOcrResult),
+};
+
+/** A client of the redaction pipeline. */
+export type RedactClient = PipelineClient<RedactResult>;
+export const RedactClient = {
+  connect: (options: OcrClientOptions): Promise<RedactClient> => PipelineClient.connect(options, redactPipeline, decodeRedactResult),
+};

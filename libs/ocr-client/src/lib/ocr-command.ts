@@ -1,6 +1,6 @@
 import { readFile, mkdir, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import type { OcrResult } from '@conveyor/contracts';
+import type { OcrResult } from '@conveyor/pipelines';
 import { SingleBar, Presets } from 'cli-progress';
 import { annotateImage } from './annotate';
 import { collectImageFiles, contentTypeForFile } from './image-files';

@@ -15,7 +15,9 @@ export interface OcrStageOptions {
   maxPageSide: number;
   /** Detection input's longest side. */
   detectionLimitSide: number;
-  /** inference: most line crops in one recogniser run (≈1 pays best on CPU, more on GPU; DESIGN §8). */
+  /** features: `lines` (crops for recognition) or `detect` (page + boxes only). */
+  featuresMode: 'lines' | 'detect';
+  /** inference: most line crops in one recogniser run (≈1 pays best on CPU, more on GPU: docs/architecture.md, "Batching"). */
   recognitionBatchSize: number;
   /** Widest recognition input; wider lines are squeezed. */
   recognitionMaxWidth: number;
@@ -35,10 +37,3 @@ export function modelSessionOptions(options: OcrStageOptions, logger: StageLogge
     onLog: (line) => logger.info(line),
   };
 }
-
-export const OcrEventTypes = {
-  preprocessed: 'conveyor.ocr.preprocessed.v1',
-  regions: 'conveyor.ocr.regions.v1',
-  recognized: 'conveyor.ocr.recognized.v1',
-  result: 'conveyor.ocr.result.v1',
-} as const;

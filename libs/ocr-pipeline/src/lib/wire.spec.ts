@@ -1,9 +1,11 @@
 import { decodeSafetensors, encodeSafetensors, tensor, type TensorBundle } from '@conveyor/contracts';
 import type { Quad, RasterImage } from '@conveyor/ocr';
 import {
+  decodeDetectedPage,
   decodePreprocessed,
   decodeRecognized,
   decodeRegions,
+  encodeDetectedPage,
   encodePreprocessed,
   encodeRecognized,
   encodeRegions,
@@ -50,6 +52,21 @@ describe('stage wire formats round-trip through safetensors', () => {
       originalHeight: 10,
     };
     expect(decodeRecognized(overTheWire(encodeRecognized(recognized)))).toEqual(recognized);
+  });
+});
+
+describe('the detected page (features in detect mode) round-trips', () => {
+  it.each([
+    ['with boxes', [box, box]],
+    ['with no text on the page', []],
+  ])('%s', (_name, boxes) => {
+    const detected = { page: image(50, 40), boxes: boxes as (typeof box)[], originalWidth: 100, originalHeight: 80 };
+    expect(decodeDetectedPage(overTheWire(encodeDetectedPage(detected)))).toEqual(detected);
+  });
+
+  it('refuses a box count that does not match the boxes', () => {
+    const bundle = encodeDetectedPage({ page: image(5, 4), boxes: [box], originalWidth: 5, originalHeight: 4 });
+    expect(() => decodeDetectedPage({ ...bundle, metadata: { ...bundle.metadata, boxes: '2' } })).toThrow(/boxes/);
   });
 });
 

@@ -1,7 +1,7 @@
 /**
- * The tensor payloads between the OCR stages (safetensors, DESIGN §3), one
- * codec per hop. uint8 pixels travel until a model needs floats (DESIGN §8):
- * a float32 page is four times the bytes of the same page in uint8.
+ * The tensor payloads between the OCR stages (safetensors, docs/architecture.md
+ * "Wire format per hop"), one codec per hop. uint8 pixels travel until a model
+ * needs floats: a float32 page is four times the bytes of the same page in uint8.
  */
 import { ContractError, requireMetadata, requireTensor, tensor, type TensorBundle } from '@conveyor/contracts';
 import type { BestPathRow, LineAngle, Quad, RasterImage } from '@conveyor/ocr';
@@ -28,6 +28,15 @@ export interface PageRegions {
   /** Boxes in original-image coordinates, TL TR BR BL. */
   boxes: Quad[];
   pageAngle: LineAngle;
+  originalWidth: number;
+  originalHeight: number;
+}
+
+/** features in `detect` mode (redaction): the page and its text boxes in page pixels. */
+export interface DetectedPage {
+  page: RasterImage;
+  /** Text boxes in page coordinates, TL TR BR BL. */
+  boxes: Quad[];
   originalWidth: number;
   originalHeight: number;
 }
@@ -217,4 +226,17 @@ export function decodeRecognized(bundle: TensorBundle): RecognizedLines {
     pageAngle: pageAngleMetadata(bundle),
     ...sizeFrom(bundle),
   };
+}
+
+export function encodeDetectedPage(detected: DetectedPage): TensorBundle {
+  return {
+    tensors: { page: imageTensor(detected.page), boxes: boxesTensor(detected.boxes) },
+    metadata: { ...sizeMetadata(detected), boxes: String(detected.boxes.length) },
+  };
+}
+
+export function decodeDetectedPage(bundle: TensorBundle): DetectedPage {
+  const count = Number(requireMetadata(bundle, 'boxes'));
+  if (!Number.isInteger(count) || count < 0 || count > 100_000) throw new StageError('INVALID_METADATA', `metadata "boxes" must be a count, got "${requireMetadata(bundle, 'boxes')}"`);
+  return { page: imageFrom(bundle, 'page'), boxes: boxesFrom(bundle, count), ...sizeFrom(bundle) };
 }

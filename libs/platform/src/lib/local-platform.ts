@@ -1,10 +1,12 @@
-import { OCR_STAGE_NAMES, type OcrStageName } from '@conveyor/contracts';
+import { selectPipelines, type PipelineDefinition } from '@conveyor/pipeline';
+import { PIPELINES } from '@conveyor/pipelines';
 import { join } from 'node:path';
 import { findFreePort, findWorkspaceRoot, resolveKafka, type ResolvedKafka } from '@conveyor/kafka-local';
 import Redis from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { ProcessSupervisor, type ServiceSpec } from './process-supervisor';
-import { ensureTopics, ocrPipelineTopics } from './topics';
+import { planProcesses } from './stage-plan';
+import { ensureTopics, topicsOf } from './topics';
 
 export interface LocalPlatformOptions {
   /** KAFKA_BROKERS: use that Kafka and start none. */
@@ -16,12 +18,16 @@ export interface LocalPlatformOptions {
   redisUrl: string;
   topicPrefix: string;
   partitions: number;
-  /** First HTTP port (health, metrics) of the stages: preprocess gets it, features +1, …; 0 = free ports. */
+  /** Pipelines to run, by name (default: every pipeline in pipelines/). */
+  pipelines?: readonly string[];
+  /** The pipeline definitions to choose from (default: the repository's). */
+  definitions?: readonly PipelineDefinition[];
+  /** First HTTP port (health, metrics) of the stages, counted up in definition order (see planProcesses); 0 = free ports. */
   httpBasePort: number;
   /** Environment passed to every stage (LOG_LEVEL, ORT_* …). */
   env: NodeJS.ProcessEnv;
-  /** Per-stage environment on top of `env`. */
-  stageEnv?: Partial<Record<OcrStageName, NodeJS.ProcessEnv>>;
+  /** Per-process environment on top of `env`, by process name (`ocr-inference`). */
+  stageEnv?: Record<string, NodeJS.ProcessEnv>;
   log: (line: string) => void;
   /** How long to wait for every stage to report ready. */
   readyTimeoutMs?: number;
@@ -31,7 +37,9 @@ export interface LocalPlatform {
   brokers: string;
   kafka: ResolvedKafka;
   supervisor: ProcessSupervisor;
-  /** Stage name → health URL base. */
+  /** The pipelines running. */
+  pipelines: PipelineDefinition[];
+  /** Process name (`ocr-inference`) → health URL base. */
   healthUrls: Record<string, string>;
   stop(): Promise<void>;
 }
@@ -55,12 +63,12 @@ async function checkRedis(url: string): Promise<void> {
   }
 }
 
-/** How a stage process is launched: from TypeScript sources through swc (no build step needed). */
-export function stageServiceSpec(stage: string, root: string, env: NodeJS.ProcessEnv): ServiceSpec {
+/** How a stage process is launched: its app's main.ts from TypeScript sources through swc (no build step needed). */
+export function stageServiceSpec(name: string, app: string, root: string, env: NodeJS.ProcessEnv): ServiceSpec {
   return {
-    name: stage,
+    name,
     command: process.execPath,
-    args: ['-r', '@swc-node/register', join(root, 'apps', stage, 'src', 'main.ts')],
+    args: ['-r', '@swc-node/register', join(root, 'apps', app, 'src', 'main.ts')],
     cwd: root,
     env: { ...env, SWC_NODE_PROJECT: join(root, 'tsconfig.base.json') },
   };
@@ -83,12 +91,15 @@ async function waitReady(urls: Record<string, string>, timeoutMs: number, isAliv
 
 /**
  * The local platform: Kafka (KAFKA_BROKERS, else the project's own broker),
- * the pipeline's topics (created when missing, kept when present), Redis
- * checked, and the four stages as separate child processes, returned once all
- * of them report ready.
+ * every selected pipeline's topics (created when missing, kept when present),
+ * Redis checked, and each stage of each pipeline as its own child process
+ * (`replicas` of them), returned once all of them report ready. Everything is
+ * read from the pipeline definitions at run time.
  */
 export async function startLocalPlatform(options: LocalPlatformOptions): Promise<LocalPlatform> {
   const root = findWorkspaceRoot();
+  const definitions = options.definitions ?? PIPELINES;
+  const pipelines = selectPipelines(definitions, options.pipelines ?? []);
   await checkRedis(options.redisUrl);
   const kafka = await resolveKafka(
     { port: options.kafkaPort, dataDir: options.kafkaDataDir, log: (line) => options.log(`[kafka] ${line}`) },
@@ -99,7 +110,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     const admin = new Kafka({ clientId: 'conveyor-up', brokers: kafka.brokers.split(','), logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
     try {
-      const report = await ensureTopics(admin, ocrPipelineTopics(options.topicPrefix, options.partitions));
+      const report = await ensureTopics(admin, topicsOf(pipelines, options.topicPrefix, options.partitions));
       if (report.created.length) options.log(`topics created: ${report.created.join(', ')}`);
       for (const kept of report.kept.filter((k) => k.partitions !== k.wanted)) {
         options.log(`topic ${kept.topic} kept with ${kept.partitions} partitions (configured ${kept.wanted})`);
@@ -109,13 +120,17 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     }
 
     const healthUrls: Record<string, string> = {};
+    const plan = planProcesses(definitions, pipelines.map((p) => p.name), options.httpBasePort);
     const specs = await Promise.all(
-      OCR_STAGE_NAMES.map(async (stage, i) => {
-        const port = options.httpBasePort === 0 ? await findFreePort() : options.httpBasePort + i;
-        healthUrls[stage] = `http://127.0.0.1:${port}`;
-        return stageServiceSpec(stage, root, {
+      plan.map(async (proc) => {
+        const port = proc.httpPort === 0 ? await findFreePort() : proc.httpPort;
+        healthUrls[proc.name] = `http://127.0.0.1:${port}`;
+        return stageServiceSpec(proc.name, proc.stage.app, root, {
           ...options.env,
-          ...options.stageEnv?.[stage],
+          ...options.stageEnv?.[proc.name],
+          // Which stage of which pipeline: the process finds its topics, group and defaults in the definition.
+          PIPELINE: proc.pipeline.name,
+          STAGE: proc.stage.name,
           KAFKA_BROKERS: kafka.brokers,
           REDIS_URL: options.redisUrl,
           TOPIC_PREFIX: options.topicPrefix,
@@ -134,7 +149,7 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
       await running.stopAll();
       await kafka.stop();
     };
-    return { brokers: kafka.brokers, kafka, supervisor: running, healthUrls, stop };
+    return { brokers: kafka.brokers, kafka, supervisor: running, pipelines, healthUrls, stop };
   } catch (error) {
     await supervisor?.stopAll();
     await kafka.stop();

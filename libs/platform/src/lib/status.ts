@@ -1,7 +1,8 @@
-import { OCR_STAGE_NAMES, OcrStageInputs, prefixedTopic } from '@conveyor/contracts';
+import { consumerGroup, serviceName, topicName, type PipelineDefinition } from '@conveyor/pipeline';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 
 export interface StageStatus {
+  pipeline: string;
   stage: string;
   /** true/false from /health/ready; undefined when the stage did not answer. */
   ready: boolean | undefined;
@@ -15,7 +16,9 @@ export interface StageStatus {
 export interface StatusOptions {
   brokers: string[];
   topicPrefix: string;
-  /** Stage → base URL of its health endpoints. */
+  /** The pipelines to report on. */
+  pipelines: readonly PipelineDefinition[];
+  /** Service name (`ocr-inference`) → base URL of its health endpoints. */
   healthUrls: Record<string, string>;
   /** How long to watch committed offsets to measure throughput. */
   sampleMs: number;
@@ -51,11 +54,15 @@ export async function collectStatus(options: StatusOptions): Promise<StageStatus
   const admin = new Kafka({ clientId: 'conveyor-status', brokers: options.brokers, logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
-    const stages = OCR_STAGE_NAMES.map((stage) => ({
-      stage,
-      topic: prefixedTopic(options.topicPrefix, OcrStageInputs[stage]),
-      groupId: `${options.topicPrefix}conveyor-${stage}`,
-    }));
+    const stages = options.pipelines.flatMap((pipeline) =>
+      pipeline.stages.map((stage) => ({
+        pipeline: pipeline.name,
+        stage: stage.name,
+        service: serviceName(pipeline, stage),
+        topic: topicName(pipeline, stage.input, options.topicPrefix),
+        groupId: `${options.topicPrefix}${consumerGroup(pipeline, stage)}`,
+      })),
+    );
     const before = await sequentially(stages, (s) => committed(admin, s.groupId, s.topic));
     const started = Date.now();
     await new Promise((r) => setTimeout(r, options.sampleMs));
@@ -68,8 +75,8 @@ export async function collectStatus(options: StatusOptions): Promise<StageStatus
       const highs = await admin.fetchTopicOffsets(s.topic);
       const lag = highs.reduce((sum, h) => sum + Math.max(0, Number(h.high) - (after[i].get(h.partition) ?? 0)), 0);
       const progressed = [...after[i]].reduce((sum, [p, o]) => sum + Math.max(0, o - (before[i].get(p) ?? 0)), 0);
-      const healthUrl = options.healthUrls[s.stage] ?? '';
-      rows.push({ stage: s.stage, ready: healthUrl ? await readiness(healthUrl) : undefined, lag, throughput: progressed / seconds, healthUrl });
+      const healthUrl = options.healthUrls[s.service] ?? '';
+      rows.push({ pipeline: s.pipeline, stage: s.stage, ready: healthUrl ? await readiness(healthUrl) : undefined, lag, throughput: progressed / seconds, healthUrl });
     }
     return rows;
   } finally {
@@ -80,9 +87,9 @@ export async function collectStatus(options: StatusOptions): Promise<StageStatus
 /** A compact fixed-width table. */
 export function formatStatusTable(rows: readonly StageStatus[]): string {
   const lines = [
-    ['STAGE', 'READY', 'LAG', 'MSG/S', 'HEALTH'],
-    ...rows.map((r) => [r.stage, r.ready === undefined ? 'down' : r.ready ? 'yes' : 'no', String(r.lag), r.throughput.toFixed(1), r.healthUrl]),
+    ['PIPELINE', 'STAGE', 'READY', 'LAG', 'MSG/S', 'HEALTH'],
+    ...rows.map((r) => [r.pipeline, r.stage, r.ready === undefined ? 'down' : r.ready ? 'yes' : 'no', String(r.lag), r.throughput.toFixed(1), r.healthUrl]),
   ];
   const widths = lines[0].map((_, c) => Math.max(...lines.map((l) => l[c].length)));
-  return lines.map((l) => l.map((cell, c) => (c === 2 || c === 3 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd()).join('\n') + '\n';
+  return lines.map((l) => l.map((cell, c) => (c === 3 || c === 4 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd()).join('\n') + '\n';
 }

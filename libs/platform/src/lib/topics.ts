@@ -1,18 +1,11 @@
-import { deadLetterTopic, OcrStageInputs, OcrTopics, prefixedTopic } from '@conveyor/contracts';
+import { pipelineTopics, type PipelineDefinition, type TopicSpec } from '@conveyor/pipeline';
 import type { Admin } from 'kafkajs';
 
-export interface TopicSpec {
-  topic: string;
-  partitions: number;
-}
+export type { TopicSpec } from '@conveyor/pipeline';
 
-/** Every topic the OCR pipeline uses: the five hops, and a dead-letter topic for each stage input. */
-export function ocrPipelineTopics(prefix: string, partitions: number, dlqPartitions = 1): TopicSpec[] {
-  const hops = Object.values(OcrTopics).map((t) => prefixedTopic(prefix, t));
-  return [
-    ...hops.map((topic) => ({ topic, partitions })),
-    ...Object.values(OcrStageInputs).map((t) => ({ topic: deadLetterTopic(prefixedTopic(prefix, t)), partitions: dlqPartitions })),
-  ];
+/** Every topic of the given pipelines (each hop, a dead-letter topic per stage input), from their definitions. */
+export function topicsOf(pipelines: readonly PipelineDefinition[], prefix: string, partitions: number, deadLetterPartitions = 1): TopicSpec[] {
+  return pipelines.flatMap((p) => pipelineTopics(p, { prefix, partitions, deadLetterPartitions }));
 }
 
 export interface EnsureTopicsReport {
@@ -21,17 +14,23 @@ export interface EnsureTopicsReport {
 }
 
 /**
- * Creates the topics that are missing; keeps existing ones as they are (their
- * data and partition count belong to the operator: changing partitions would
- * move keys between partitions).
+ * Creates the topics that are missing, with their topic configs (e.g. a large
+ * `max.message.bytes` on an input topic); keeps existing ones as they are
+ * (their data and partition count belong to the operator: changing partitions
+ * would move keys between partitions).
  */
-export async function ensureTopics(admin: Admin, specs: TopicSpec[]): Promise<EnsureTopicsReport> {
+export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[]): Promise<EnsureTopicsReport> {
   const existing = new Set(await admin.listTopics());
   const missing = specs.filter((s) => !existing.has(s.topic));
   if (missing.length > 0) {
     await admin.createTopics({
       waitForLeaders: true,
-      topics: missing.map((s) => ({ topic: s.topic, numPartitions: s.partitions, replicationFactor: -1 })),
+      topics: missing.map((s) => ({
+        topic: s.topic,
+        numPartitions: s.partitions,
+        replicationFactor: -1,
+        configEntries: Object.entries(s.config).map(([name, value]) => ({ name, value })),
+      })),
     });
   }
   const present = specs.filter((s) => existing.has(s.topic));

@@ -62,12 +62,12 @@ export async function buildOutbound(
   let value: Buffer = payload;
   if (payload.length > limits.claimCheckThresholdBytes) {
     if (!claims) {
-      throw new StageError('PAYLOAD_TOO_LARGE', `output for ${output.topic} is ${payload.length} bytes, over the claim-check threshold, and no claim-check store is configured`);
+      throw new StageError('PAYLOAD_TOO_LARGE', `output for ${output.topic ?? "the output topic"} is ${payload.length} bytes, over the claim-check threshold, and no claim-check store is configured`);
     }
     headers[ConveyorHeader.claim] = await claims.put(payload);
     value = Buffer.alloc(0);
   } else if (payload.length > limits.maxMessageBytes) {
-    throw new StageError('PAYLOAD_TOO_LARGE', `output for ${output.topic} is ${payload.length} bytes; the limit for inline messages is ${limits.maxMessageBytes}`);
+    throw new StageError('PAYLOAD_TOO_LARGE', `output for ${output.topic ?? "the output topic"} is ${payload.length} bytes; the limit for inline messages is ${limits.maxMessageBytes}`);
   }
   return { key: input.id, value, headers };
 }

@@ -4,12 +4,14 @@ import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import type { AddressInfo } from 'node:net';
 import { RedisClaimCheckStore } from './claim-check';
+import type { KafkaClientFactory } from './kafka-clients';
 import { KafkaStageTransport } from './kafka-stage.transport';
 import { PinoNestLogger } from './logger';
 import type { DeadLetterHook, StageObserver } from './observer';
 import { ReadinessRegistry } from './readiness';
 import { STAGE_LOGGER, STAGE_REDIS, STAGE_SETTINGS, type StageRuntimeSettings } from './settings';
 import { silenceKafkajsNegativeTimeoutWarning } from './node-warnings';
+import { exitAfterStop, SHUTDOWN_HARD_EXIT_SLACK_MS } from './shutdown';
 
 /**
  * Optional parts a pipeline plugs into the runtime, named by their provider
@@ -19,6 +21,12 @@ import { silenceKafkajsNegativeTimeoutWarning } from './node-warnings';
 export interface StageHooks {
   deadLetterHook?: Type<DeadLetterHook>;
   observer?: Type<StageObserver>;
+}
+
+/** How the runtime itself is wired, for tests (production uses the defaults). */
+export interface StartStageOptions {
+  /** Makes the kafkajs clients; tests wrap the real ones to inject faults. */
+  kafka?: KafkaClientFactory;
 }
 
 export interface RunningStage {
@@ -35,7 +43,7 @@ export interface RunningStage {
  * Kafka stage transport connected as its microservice. The app module must
  * import `StageRuntimeModule.forRoot(settings)`.
  */
-export async function startStage(module: Type<unknown>, hooks: StageHooks = {}): Promise<RunningStage> {
+export async function startStage(module: Type<unknown>, hooks: StageHooks = {}, options: StartStageOptions = {}): Promise<RunningStage> {
   silenceKafkajsNegativeTimeoutWarning();
   const app = await NestFactory.create(module, { bufferLogs: true, abortOnError: false });
   const settings = app.get<StageRuntimeSettings>(STAGE_SETTINGS);
@@ -49,7 +57,11 @@ export async function startStage(module: Type<unknown>, hooks: StageHooks = {}):
     brokers: settings.brokers,
     clientId: settings.clientId,
     topicPrefix: settings.topicPrefix,
+    topics: settings.topics,
+    groupId: settings.groupId,
     maxInFlight: settings.maxInFlight,
+    rebalanceTimeoutMs: settings.rebalanceTimeoutMs,
+    kafka: options.kafka,
     limits: { claimCheckThresholdBytes: settings.claimCheckThresholdBytes, maxMessageBytes: settings.maxMessageBytes },
     claims: new RedisClaimCheckStore(redis, settings.claimTtlSeconds),
     retry: settings.retry,
@@ -60,6 +72,8 @@ export async function startStage(module: Type<unknown>, hooks: StageHooks = {}):
   });
   const readiness = app.get(ReadinessRegistry);
   readiness.register('kafka', () => transport.isReady);
+  // A consumer kafkajs will not restart consumes nothing: fail liveness so the pod is restarted.
+  readiness.registerLiveness('kafka-consumer', () => transport.isLive);
   app.connectMicroservice({ strategy: transport }, { inheritAppConfig: false });
   // Probes first: live at once, ready only once models are loaded and the group is joined.
   await app.listen(settings.httpPort, settings.httpHost);
@@ -89,25 +103,37 @@ export async function startStage(module: Type<unknown>, hooks: StageHooks = {}):
 /**
  * `main.ts` of a stage service: start, and on SIGTERM/SIGINT drain first (the
  * handlers still need Redis and their models), then close everything and exit.
+ * The drain is bounded by SHUTDOWN_GRACE_MS, and a hard timer exits anyway
+ * SHUTDOWN_HARD_EXIT_SLACK_MS later. A Kafka consumer that crashed for good
+ * also ends the process (exit 1), so the orchestrator restarts it.
  */
-export async function runStage(module: Type<unknown>, hooks: StageHooks = {}): Promise<void> {
+export async function runStage(module: Type<unknown>, hooks: StageHooks = {}, options: StartStageOptions = {}): Promise<void> {
   let running: RunningStage;
   try {
-    running = await startStage(module, hooks);
+    running = await startStage(module, hooks, options);
   } catch (error) {
     process.stderr.write(`${JSON.stringify({ level: 60, msg: 'stage failed to start', err: { message: (error as Error).message, stack: (error as Error).stack } })}\n`);
     process.exit(1);
   }
+  const logger = running.app.get<Logger>(STAGE_LOGGER);
+  const hardExitMs = running.app.get<StageRuntimeSettings>(STAGE_SETTINGS).shutdownGraceMs + SHUTDOWN_HARD_EXIT_SLACK_MS;
+  let exiting = false;
+  const shutDown = (reason: string, code: number): void => {
+    if (exiting) return;
+    exiting = true;
+    exitAfterStop(reason, code, { stop: running.stop, hardExitMs, logger });
+  };
   const onSignal = (signal: NodeJS.Signals): void => {
-    running.app.get<Logger>(STAGE_LOGGER).info({ signal }, 'shutting down');
-    running.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    logger.info({ signal }, 'shutting down');
+    shutDown(signal, 0);
   };
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
   watchParent(() => onSignal('SIGTERM'));
+  running.transport.onFatal((error) => {
+    logger.fatal({ err: error }, 'kafka consumer crashed for good; exiting so the stage is restarted');
+    shutDown('kafka consumer crashed', 1);
+  });
 }
 
 /**

@@ -9,6 +9,10 @@ export interface StageRuntimeSettings {
   clientId?: string;
   redisUrl: string;
   topicPrefix: string;
+  /** Logical topic names (`input`, `output`, `output.<name>`, `results`) → topics, from the pipeline definition. */
+  topics?: Readonly<Record<string, string>>;
+  /** Consumer group (TOPIC_PREFIX is prepended); default `conveyor-<stage>`. */
+  groupId?: string;
   logLevel: string;
   httpHost: string;
   /** 0 picks a free port (tests). */
@@ -18,6 +22,13 @@ export interface StageRuntimeSettings {
   claimTtlSeconds: number;
   maxMessageBytes: number;
   shutdownGraceMs: number;
+  /**
+   * How long the group waits for every member to rejoin once a rebalance
+   * starts (kafkajs `rebalanceTimeout`); default 60 s. A member still busy
+   * after it is evicted: the runtime stops starting messages as soon as a
+   * heartbeat reports the rebalance, so this must cover the slowest message.
+   */
+  rebalanceTimeoutMs?: number;
   retry: RetryPolicy;
   /** Overrides the batch options of handlers that ask for batches (per deployment: CPU vs GPU). */
   batch?: Partial<BatchOptions>;

@@ -26,8 +26,11 @@ export interface StageMessage {
 
 /** One event a stage emits. The runtime adds the CloudEvent headers. */
 export interface StageOutput {
-  /** Logical topic name; the runtime applies the configured topic prefix. */
-  topic: string;
+  /**
+   * Where it goes: absent = the stage's output topic; `output.<name>` = a named
+   * output; anything else is a topic name. The runtime applies TOPIC_PREFIX.
+   */
+  topic?: string;
   /** CloudEvent type, e.g. `conveyor.ocr.regions.v1`. */
   type: string;
   /** Tensors to send as safetensors, or… */

@@ -1,17 +1,20 @@
-import { OcrTopics } from '@conveyor/contracts';
+import { OcrEventTypes, RedactEventTypes } from '@conveyor/pipelines';
+import { defineStage, ModelReadiness } from '@conveyor/stage-host';
 import { LineDetector, resizeToRecHeight, type Quad, type RasterImage } from '@conveyor/ocr';
 import { STAGE_LOGGER, StageError, StageHandler, type StageLogger, type StageMessage, type StageOutput } from '@conveyor/stage-runtime';
 import { Controller, Inject, type OnModuleInit } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { StageTelemetry } from '@conveyor/observability';
-import { ModelReadiness } from '../model-readiness';
-import { modelSessionOptions, OCR_STAGE_OPTIONS, OcrEventTypes, type OcrStageOptions } from '../tokens';
-import { decodePreprocessed, encodeRegions } from '../wire';
+import { ocrStageConfig, ocrStageOptionsProvider } from '../stage-config';
+import { modelSessionOptions, OCR_STAGE_OPTIONS, type OcrStageOptions } from '../tokens';
+import { decodePreprocessed, encodeDetectedPage, encodeRegions, type PreprocessedPage } from '../wire';
 
 /**
  * features: text detection (DB) → line boxes → rectified line crops → angle
  * classification, turning upside-down lines (and pages) upright. Emits one
  * uint8 crop of height 48 per line, with its box in original-image coordinates.
+ * With FEATURES_MODE=detect (the redaction pipeline) it stops after detection
+ * and emits the page with its text boxes.
  */
 @Controller()
 export class FeaturesStage implements OnModuleInit {
@@ -32,11 +35,12 @@ export class FeaturesStage implements OnModuleInit {
     );
   }
 
-  @StageHandler(OcrTopics.preprocessed)
+  @StageHandler()
   async detect(@Payload() message: StageMessage): Promise<StageOutput> {
     const input = decodePreprocessed(message.tensors());
     if (!this.detector) throw new StageError('MODEL_NOT_LOADED', 'the detection models are not loaded yet', true);
     const detector = await this.detector;
+    if (this.options.featuresMode === 'detect') return this.detectOnly(detector, input);
     const provider = [...new Set(Object.values(detector.providers))].join(',');
     const detected = await this.telemetry.modelRun('detection+classification', provider, () => detector.detect(input.page, input.detection));
     const scaleX = input.originalWidth / input.page.width;
@@ -50,7 +54,6 @@ export class FeaturesStage implements OnModuleInit {
       if (line.alternate) alternates.set(i, await toRecHeight(line.alternate));
     }
     return {
-      topic: OcrTopics.regions,
       type: OcrEventTypes.regions,
       tensors: encodeRegions({
         lines,
@@ -63,4 +66,16 @@ export class FeaturesStage implements OnModuleInit {
       }),
     };
   }
+
+  /** Detection only: the page and its text boxes (page pixels), for stages that work on regions rather than text. */
+  private async detectOnly(detector: LineDetector, input: PreprocessedPage): Promise<StageOutput> {
+    const boxes = await this.telemetry.modelRun('detection', detector.providers.detection, () => detector.detectBoxes(input.page, input.detection));
+    return {
+      type: RedactEventTypes.regions,
+      tensors: encodeDetectedPage({ page: input.page, boxes: boxes.map((b) => b.quad), originalWidth: input.originalWidth, originalHeight: input.originalHeight }),
+    };
+  }
 }
+
+/** The features app: this handler with the OCR stages' configuration. */
+export const featuresStage = defineStage({ app: 'features', handler: FeaturesStage, config: ocrStageConfig, providers: [ocrStageOptionsProvider] });

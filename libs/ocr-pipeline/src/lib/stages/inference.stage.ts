@@ -1,11 +1,12 @@
-import { OcrTopics } from '@conveyor/contracts';
+import { OcrEventTypes } from '@conveyor/pipelines';
+import { defineStage, ModelReadiness } from '@conveyor/stage-host';
 import { batchLineInputs, bestPath, LineRecognizer, toRecInput, widthClassBatches, type BestPathRow, type LineInput } from '@conveyor/ocr';
-import { STAGE_LOGGER, StageError, StageHandler, type StageLogger, type StageMessage, type StageOutput } from '@conveyor/stage-runtime';
+import { STAGE_INPUT, STAGE_LOGGER, StageError, StageHandler, type StageLogger, type StageMessage, type StageOutput } from '@conveyor/stage-runtime';
 import { Controller, Inject, type OnModuleInit } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { StageTelemetry } from '@conveyor/observability';
-import { ModelReadiness } from '../model-readiness';
-import { modelSessionOptions, OCR_STAGE_OPTIONS, OcrEventTypes, type OcrStageOptions } from '../tokens';
+import { ocrStageConfig, ocrStageOptionsProvider } from '../stage-config';
+import { modelSessionOptions, OCR_STAGE_OPTIONS, type OcrStageOptions } from '../tokens';
 import { decodeRegions, encodeRecognized, type PageRegions } from '../wire';
 
 /** Default message batching; BATCH_MAX_SIZE / BATCH_MAX_WAIT_MS override it per deployment. */
@@ -45,7 +46,7 @@ export class InferenceStage implements OnModuleInit {
     );
   }
 
-  @StageHandler(OcrTopics.regions, { batch: INFERENCE_BATCH })
+  @StageHandler(STAGE_INPUT, { batch: INFERENCE_BATCH })
   async recognize(@Payload() messages: StageMessage[]): Promise<Array<StageOutput | Error>> {
     return this.telemetry.withSpansPerMessage(messages, 'recognize', { 'conveyor.batch.size': messages.length }, () => this.recognizeBatch(messages));
   }
@@ -91,7 +92,6 @@ export class InferenceStage implements OnModuleInit {
       page instanceof Error
         ? page
         : {
-            topic: OcrTopics.recognized,
             type: OcrEventTypes.recognized,
             tensors: encodeRecognized({
               lines: rows[i],
@@ -106,3 +106,6 @@ export class InferenceStage implements OnModuleInit {
     );
   }
 }
+
+/** The inference app: this handler with the OCR stages' configuration. */
+export const inferenceStage = defineStage({ app: 'inference', handler: InferenceStage, config: ocrStageConfig, providers: [ocrStageOptionsProvider] });

@@ -1,18 +1,19 @@
-import { okResult, OcrTopics, withTiming, type OcrLine } from '@conveyor/contracts';
+import { withTiming } from '@conveyor/contracts';
+import { okResult, type OcrLine } from '@conveyor/pipelines';
+import { defineStage, publishResult, ResultStore } from '@conveyor/stage-host';
 import { chooseReading, collapseBestPath, resolvePageAngle, sortReadingOrder, type BestPathRow, type LineAngle } from '@conveyor/ocr';
 import { StageHandler, type StageMessage, type StageOutput } from '@conveyor/stage-runtime';
 import { Controller, Inject } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { OcrDictionary } from '../dictionary';
-import { ResultStore } from '../result-store';
+import { ocrStageConfig, ocrStageOptionsProvider } from '../stage-config';
 import { OCR_STAGE_OPTIONS, type OcrStageOptions } from '../tokens';
 import { decodeRecognized } from '../wire';
-import { announce } from '../announce';
 
 /**
  * postprocess: greedy CTC decoding with the dictionary (space included),
  * confidence filter, reading order (upright order for upside-down pages), then
- * the result: written once to Redis, announced once on ocr.results.
+ * the result: written once to Redis, announced once on the results topic.
  */
 @Controller()
 export class PostprocessStage {
@@ -22,7 +23,7 @@ export class PostprocessStage {
     private readonly results: ResultStore,
   ) {}
 
-  @StageHandler(OcrTopics.recognized)
+  @StageHandler()
   async assemble(@Payload() message: StageMessage): Promise<StageOutput | undefined> {
     const started = performance.now();
     const recognized = decodeRecognized(message.tensors());
@@ -45,8 +46,7 @@ export class PostprocessStage {
     });
     const ordered = sortReadingOrder(lines, { pageAngle });
     const timings = withTiming({ ...message.timings }, 'postprocess', Math.round(performance.now() - started));
-    const stored = await this.results.storeOnce(okResult(message.id, ordered, timings));
-    return stored.needsAnnouncing ? announce(stored.result, this.results) : undefined;
+    return publishResult(okResult(message.id, ordered, timings), this.results);
   }
 }
 
@@ -54,3 +54,11 @@ function round1(v: number): number {
   return Math.round(v * 10) / 10;
 }
 
+
+/** The postprocess app: this handler, the OCR stages' configuration and the recogniser's dictionary. */
+export const postprocessStage = defineStage({
+  app: 'postprocess',
+  handler: PostprocessStage,
+  config: ocrStageConfig,
+  providers: [ocrStageOptionsProvider, { provide: OcrDictionary, inject: [OCR_STAGE_OPTIONS], useFactory: (o: OcrStageOptions) => OcrDictionary.load(o.modelDir) }],
+});

@@ -1,22 +1,26 @@
-import { checkImagePayload, headerString, OcrTopics, CloudEventHeader } from '@conveyor/contracts';
+import { checkImagePayload, headerString, CloudEventHeader } from '@conveyor/contracts';
+import { OcrEventTypes } from '@conveyor/pipelines';
+import { defineStage } from '@conveyor/stage-host';
 import { decodeImage, detectionSize, resizeImage } from '@conveyor/ocr';
 import { StageError, StageHandler, type StageMessage, type StageOutput } from '@conveyor/stage-runtime';
 import { Controller, Inject } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import { OCR_STAGE_OPTIONS, OcrEventTypes, type OcrStageOptions } from '../tokens';
+import { ocrStageConfig, ocrStageOptionsProvider } from '../stage-config';
+import { OCR_STAGE_OPTIONS, type OcrStageOptions } from '../tokens';
 import { encodePreprocessed } from '../wire';
 
 /**
  * preprocess: validate the image (declared type, magic bytes, size), decode
  * it with EXIF orientation, bound the page, and make the detection input
  * (sides multiples of 32). Pixels stay uint8; the detector's normalisation is
- * fused into the features stage where floats are needed (DESIGN §8).
+ * fused into the features stage where floats are needed (docs/architecture.md,
+ * "Wire format per hop").
  */
 @Controller()
 export class PreprocessStage {
   constructor(@Inject(OCR_STAGE_OPTIONS) private readonly options: OcrStageOptions) {}
 
-  @StageHandler(OcrTopics.requests)
+  @StageHandler()
   async preprocess(@Payload() message: StageMessage): Promise<StageOutput> {
     const { maxImageBytes, maxImagePixels, maxPageSide, detectionLimitSide } = this.options;
     if (message.value.length === 0) throw new StageError('EMPTY_IMAGE', 'the request carries no image bytes');
@@ -38,9 +42,11 @@ export class PreprocessStage {
     const size = detectionSize(page.width, page.height, { limitSide: detectionLimitSide });
     const detection = await resizeImage(page, size.width, size.height);
     return {
-      topic: OcrTopics.preprocessed,
       type: OcrEventTypes.preprocessed,
       tensors: encodePreprocessed({ page, detection, originalWidth: original.width, originalHeight: original.height }),
     };
   }
 }
+
+/** The preprocess app: this handler with the OCR stages' configuration. */
+export const preprocessStage = defineStage({ app: 'preprocess', handler: PreprocessStage, config: ocrStageConfig, providers: [ocrStageOptionsProvider] });

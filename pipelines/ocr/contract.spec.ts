@@ -1,15 +1,20 @@
-import { expectContractError } from './expect-contract-error.test-support';
-import {
-  decodeOcrResult,
-  encodeOcrResult,
-  failedResult,
-  okResult,
-  parseOcrResult,
-  resultRedisKey,
-  resultRedisKeys,
-  announcedRedisKey,
-  type OcrResult,
-} from './result';
+import { announcedRedisKey, ContractError, resultRedisKey, resultRedisKeys, type ContractErrorCode } from '@conveyor/contracts';
+import { decodeOcrResult, encodeOcrResult, failedResult, okResult, parseOcrResult, type OcrResult } from './contract';
+
+/** Asserts that `fn` throws a ContractError with exactly `code` and `message` (or a message matching it). */
+function expectContractError(fn: () => unknown, code: ContractErrorCode, message: string | RegExp): void {
+  let thrown: unknown;
+  try {
+    fn();
+  } catch (error) {
+    thrown = error;
+  }
+  expect(thrown).toBeInstanceOf(ContractError);
+  expect({ code: (thrown as ContractError).code, message: (thrown as ContractError).message }).toEqual({
+    code,
+    message: typeof message === 'string' ? message : expect.stringMatching(message),
+  });
+}
 
 const box: [number, number][] = [
   [10, 20],
@@ -149,6 +154,7 @@ describe('result helpers', () => {
     );
     expect(announcedRedisKey('req-1')).toBe('conveyor:announced:req-1');
     expect(resultRedisKeys('req-1')).toEqual(['conveyor:result:req-1', 'conveyor:announced:req-1']);
+    expect(resultRedisKeys('req-1', 'conveyor:redact:result:')).toEqual(['conveyor:redact:result:req-1', 'conveyor:announced:conveyor:redact:result:req-1']);
     expectContractError(() => announcedRedisKey('a b'), 'INVALID_REQUEST_ID', /^request id must be visible ASCII/);
   });
 

@@ -1,0 +1,6 @@
+
+module.exports = {
+  displayName: 'redact',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

@@ -1,0 +1,4 @@
+import { redactStage } from '@conveyor/redaction';
+import { runStageApp } from '@conveyor/stage-host';
+
+void runStageApp(redactStage);

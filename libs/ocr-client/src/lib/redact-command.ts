@@ -1,0 +1,89 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import type { RedactResult } from '@conveyor/pipelines';
+import { collectImageFiles, contentTypeForFile } from './image-files';
+import { PlatformUnreachableError, RedactClient, type OcrClientOptions } from './ocr-client';
+import { OcrExitCode } from './ocr-command';
+
+export interface RedactCommandOptions extends OcrClientOptions {
+  paths: string[];
+  /** Where the redacted PNGs are written (`<name>.redacted.png`). */
+  outDir: string;
+  json: boolean;
+  timeoutMs: number;
+  out?: (text: string) => void;
+  err?: (text: string) => void;
+}
+
+interface Outcome {
+  file: string;
+  id: string;
+  result?: RedactResult;
+  written?: string;
+}
+
+/**
+ * `conveyor redact <files or folders…> --out <dir>`: publishes each image to
+ * the redaction pipeline, waits for the results and writes each redacted PNG
+ * (fetched from Redis by the key its result names). Same exit codes as
+ * `conveyor ocr`.
+ */
+export async function runRedactCommand(options: RedactCommandOptions): Promise<number> {
+  const out = options.out ?? ((t: string) => process.stdout.write(t));
+  const err = options.err ?? ((t: string) => process.stderr.write(t));
+  let files: string[];
+  try {
+    files = await collectImageFiles(options.paths);
+  } catch (error) {
+    err(`conveyor redact: ${(error as Error).message}\n`);
+    return OcrExitCode.usage;
+  }
+  if (files.length === 0) {
+    err('conveyor redact: no image files found\n');
+    return OcrExitCode.usage;
+  }
+  let client: RedactClient;
+  try {
+    client = await RedactClient.connect(options);
+  } catch (error) {
+    if (!(error instanceof PlatformUnreachableError)) throw error;
+    err(`conveyor redact: platform unreachable: ${error.message}\n  start it with \`npm start\` (or set KAFKA_BROKERS / REDIS_URL)\n`);
+    return OcrExitCode.unreachable;
+  }
+  const outcomes: Outcome[] = [];
+  try {
+    for (const file of files) {
+      const { id } = await client.submit(await readFile(file), contentTypeForFile(file) ?? 'application/octet-stream');
+      outcomes.push({ file, id });
+    }
+    const results = await client.waitForResults(outcomes.map((o) => o.id), { timeoutMs: options.timeoutMs });
+    await mkdir(options.outDir, { recursive: true });
+    for (const o of outcomes) {
+      o.result = results.get(o.id);
+      if (o.result?.status !== 'ok') continue;
+      const png = await client.blob(o.result.image.redisKey);
+      if (!png) {
+        err(`conveyor redact: the redacted image of ${o.file} has expired from Redis (${o.result.image.redisKey})\n`);
+        continue;
+      }
+      o.written = join(options.outDir, `${basename(o.file, extname(o.file))}.redacted.png`);
+      await writeFile(o.written, png);
+    }
+  } finally {
+    await client.close();
+  }
+  if (options.json) {
+    out(`${JSON.stringify(outcomes.map((o) => ({ file: o.file, written: o.written, ...(o.result ?? { id: o.id, status: 'timeout' }) })), null, 2)}\n`);
+  } else {
+    for (const o of outcomes) out(`${formatOutcome(o)}\n`);
+  }
+  const failed = outcomes.filter((o) => !o.written).length;
+  if (failed > 0) err(`conveyor redact: ${failed} of ${outcomes.length} images failed or timed out\n`);
+  return failed === 0 ? OcrExitCode.ok : OcrExitCode.partialFailure;
+}
+
+function formatOutcome(o: Outcome): string {
+  if (!o.result) return `${o.file}: no result (timed out, request id ${o.id})`;
+  if (o.result.status === 'failed') return `${o.file}: failed in ${o.result.error.stage}: ${o.result.error.code}: ${o.result.error.message}`;
+  return `${o.file}: ${o.result.regions.length} text regions redacted -> ${o.written ?? '(image expired)'}`;
+}

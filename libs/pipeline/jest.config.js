@@ -1,0 +1,6 @@
+
+module.exports = {
+  displayName: 'pipeline',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

@@ -1,0 +1,3 @@
+export * from './lib/definition';
+export * from './lib/derive';
+export * from './lib/registry';

@@ -1,0 +1,6 @@
+
+module.exports = {
+  displayName: 'redaction',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

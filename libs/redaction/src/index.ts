@@ -1,0 +1,2 @@
+export * from './lib/mask';
+export * from './lib/redact.stage';

@@ -1,0 +1,6 @@
+
+module.exports = {
+  displayName: 'stage-host',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

@@ -1,0 +1,60 @@
+import { ObservabilityModule, StageTelemetry, traceLogMixin } from '@conveyor/observability';
+import {
+  createStageLogger,
+  ReadinessRegistry,
+  STAGE_LOGGER,
+  STAGE_REDIS,
+  type StageHooks,
+  type StageLogger,
+  StageRuntimeModule,
+} from '@conveyor/stage-runtime';
+import { Module, type Provider, type Type } from '@nestjs/common';
+import type Redis from 'ioredis';
+import type { StageApp } from './define-stage';
+import { FailedResultHook } from './failed-result.hook';
+import type { LoadedStageConfig } from './load-stage-config';
+import { ModelReadiness } from './model-readiness';
+import { ResultStore } from './result-store';
+import { PIPELINE_STAGE, STAGE_CONFIG } from './tokens';
+
+/** What the host plugs into the runtime for every stage: failed results for dead letters, tracing and metrics. */
+export const stageHostHooks: StageHooks = { deadLetterHook: FailedResultHook, observer: StageTelemetry };
+
+/**
+ * The Nest module of one stage process: the runtime (settings, Redis, health),
+ * observability, the stage's handler and what it declared it needs, and what
+ * every stage shares — its pipeline context, own configuration, the result
+ * store, failed results for dead letters and model readiness.
+ */
+export function stageHostModule(app: StageApp, loaded: LoadedStageConfig): Type<unknown> {
+  const { settings, context, stageConfig } = loaded;
+  const providers: Provider[] = [
+    { provide: STAGE_CONFIG, useValue: stageConfig },
+    { provide: PIPELINE_STAGE, useValue: context },
+    {
+      provide: ResultStore,
+      inject: [STAGE_REDIS],
+      useFactory: (redis: Redis) => new ResultStore(redis, context.resultTtlSeconds, context.binding.resultKeyPrefix),
+    },
+    FailedResultHook,
+    {
+      provide: ModelReadiness,
+      inject: [ReadinessRegistry, STAGE_LOGGER],
+      useFactory: (registry: ReadinessRegistry, logger: StageLogger) => new ModelReadiness(registry, logger, context.stage.models.length > 0),
+    },
+    ...(app.providers ?? []),
+  ];
+
+  @Module({
+    imports: [
+      // Every log line carries the trace, span and request ids of the message being worked on.
+      StageRuntimeModule.forRoot(settings, createStageLogger(settings.stage, settings.logLevel, { mixin: traceLogMixin })),
+      ObservabilityModule.forStage(settings.stage),
+      ...(app.imports ?? []),
+    ],
+    controllers: [app.handler],
+    providers,
+  })
+  class StageHostModule {}
+  return StageHostModule;
+}

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'pipelines',
+  preset: '../jest.preset.js',
+  rootDir: __dirname,
+};
