@@ -35,6 +35,7 @@ RUN npm ci --omit=dev --no-audit --no-fund \
 FROM deps AS build
 COPY nx.json tsconfig.base.json ./
 COPY libs libs
+COPY pipelines pipelines
 COPY apps/inference apps/inference
 RUN npx nx run inference:build --output-style=static \
  && test -f dist/apps/inference/apps/inference/src/main.js
@@ -46,7 +47,6 @@ ENV NODE_ENV=production \
     NODE_OPTIONS=--enable-source-maps \
     HOME=/tmp \
     HTTP_PORT=8080 \
-    OTEL_SERVICE_NAME=conveyor-inference \
     ORT_EXECUTION_PROVIDERS=cpu
 RUN groupadd --system --gid 10001 conveyor \
  && useradd --system --uid 10001 --gid 10001 --home-dir /tmp --no-create-home --shell /usr/sbin/nologin conveyor

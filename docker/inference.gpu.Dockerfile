@@ -38,6 +38,7 @@ RUN npm ci --omit=dev --no-audit --no-fund \
 FROM deps AS build
 COPY nx.json tsconfig.base.json ./
 COPY libs libs
+COPY pipelines pipelines
 COPY apps/inference apps/inference
 RUN npx nx run inference:build --output-style=static \
  && test -f dist/apps/inference/apps/inference/src/main.js
@@ -67,7 +68,6 @@ ENV NODE_ENV=production \
     NODE_OPTIONS=--enable-source-maps \
     HOME=/tmp \
     HTTP_PORT=8080 \
-    OTEL_SERVICE_NAME=conveyor-inference \
     ORT_EXECUTION_PROVIDERS=cuda,cpu \
     NVIDIA_VISIBLE_DEVICES=all \
     NVIDIA_DRIVER_CAPABILITIES=compute,utility

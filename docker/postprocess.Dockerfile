@@ -34,6 +34,7 @@ RUN npm ci --omit=dev --no-audit --no-fund \
 FROM deps AS build
 COPY nx.json tsconfig.base.json ./
 COPY libs libs
+COPY pipelines pipelines
 COPY apps/postprocess apps/postprocess
 RUN npx nx run postprocess:build --output-style=static \
  && test -f dist/apps/postprocess/apps/postprocess/src/main.js
@@ -44,8 +45,7 @@ FROM ${NODE_IMAGE} AS release
 ENV NODE_ENV=production \
     NODE_OPTIONS=--enable-source-maps \
     HOME=/tmp \
-    HTTP_PORT=8080 \
-    OTEL_SERVICE_NAME=conveyor-postprocess
+    HTTP_PORT=8080
 RUN groupadd --system --gid 10001 conveyor \
  && useradd --system --uid 10001 --gid 10001 --home-dir /tmp --no-create-home --shell /usr/sbin/nologin conveyor
 WORKDIR /app

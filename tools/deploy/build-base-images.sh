@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes the base image the CPU Dockerfiles start from, node:24-bookworm-slim,
 # locally with podman, for machines that reach Debian's package mirror but no
-# image registry (DESIGN.md §7). Run as root:
+# image registry (docs/architecture.md, "Deployment"). Run as root:
 #
 #   tools/deploy/build-base-images.sh [--force] [--dry-run]
 #

@@ -1,23 +1,27 @@
 #!/usr/bin/env bash
-# Builds Conveyor's stage images from docker/<stage>.Dockerfile.
+# Builds Conveyor's images, one per app that a pipeline stage runs, from
+# docker/<app>.Dockerfile. The apps are those of tools/deploy/images.txt, which
+# `npm run generate` writes from the pipeline definitions (pipelines/*/pipeline.ts).
 #
-#   tools/deploy/build-images.sh [--tag TAG] [--stages a,b,...] [--gpu] [--engine podman|docker]
+#   tools/deploy/build-images.sh [--tag TAG] [--apps a,b,...] [--gpu] [--engine podman|docker]
 #                                [--ca-file FILE] [--dry-run]
 #
-#   --tag TAG      image tag (default: dev); the CUDA image gets TAG-cuda
-#   --stages LIST  subset of preprocess,features,inference,postprocess (default: all four)
-#   --gpu          also build the CUDA inference image (docker/inference.gpu.Dockerfile)
+#   --tag TAG      image tag (default: dev); the CUDA images get TAG-cuda
+#   --apps LIST    subset of the apps in tools/deploy/images.txt (default: all);
+#                  --stages is the old name of this option
+#   --gpu          also build the CUDA images (docker/<app>.gpu.Dockerfile) of the
+#                  apps whose stages run on a GPU
 #   --engine E     podman (default) or docker
 #   --ca-file FILE extra CA certificates (PEM) npm must trust during the build, for
 #                  a TLS-intercepting proxy (default: $BUILD_CA_FILE, else
 #                  $NODE_EXTRA_CA_CERTS; --ca-file '' turns it off); podman only
 #   --dry-run      print the commands, build nothing
 #
-# Images: ghcr.io/conveyor-ml/conveyor-<stage>:<tag>. The first build runs `npm ci`
+# Images: ghcr.io/conveyor-ml/conveyor-<app>:<tag>. The first build runs `npm ci`
 # (needs the npm registry; the GPU image also needs api.nuget.org); the others
 # reuse those cached layers, since every Dockerfile starts with the same stages.
 #
-# Podman on the development machines (DESIGN.md §7) needs three settings, passed
+# Podman on the development machines (docs/architecture.md, "Deployment") needs three settings, passed
 # here as flags so that no system file changes: the runc runtime (crun fails on
 # their cgroup layout), ulimits no higher than the session's own (podman's
 # defaults raise them and fail with "setrlimit ... operation not permitted"),
@@ -35,17 +39,29 @@ NODE_IMAGE="${NODE_IMAGE:-node:24-bookworm-slim}"
 CUDA_IMAGE="${CUDA_IMAGE:-nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04}"
 ULIMIT_NOFILE="${ULIMIT_NOFILE:-16384:16384}"
 ULIMIT_NPROC="${ULIMIT_NPROC:-8192:8192}"
-ALL_STAGES=(preprocess features inference postprocess)
+IMAGES_FILE="${IMAGES_FILE:-$ROOT/tools/deploy/images.txt}"
 ca_file="${BUILD_CA_FILE-${NODE_EXTRA_CA_CERTS:-}}"
 
 tag=dev engine=podman gpu=false dry_run=false
-stages=("${ALL_STAGES[@]}")
 
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; }
 die() {
   echo "build-images: $*" >&2
   exit 2
 }
+
+# APP DOCKERFILE GPU_DOCKERFILE per line (GPU_DOCKERFILE `-` for none).
+ALL_APPS=()
+declare -A DOCKERFILE=() GPU_DOCKERFILE=()
+[ -r "$IMAGES_FILE" ] || die "cannot read $IMAGES_FILE (run \`npm run generate\`)"
+while read -r app dockerfile gpu_dockerfile; do
+  case "$app" in '' | '#'*) continue ;; esac
+  ALL_APPS+=("$app")
+  DOCKERFILE[$app]="$dockerfile"
+  [ "${gpu_dockerfile:--}" = - ] || GPU_DOCKERFILE[$app]="$gpu_dockerfile"
+done < "$IMAGES_FILE"
+((${#ALL_APPS[@]})) || die "$IMAGES_FILE lists no app"
+apps=("${ALL_APPS[@]}")
 
 while (($#)); do
   case "$1" in
@@ -54,9 +70,9 @@ while (($#)); do
       tag="$2"
       shift 2
       ;;
-    --stages)
-      [ $# -ge 2 ] || die "--stages needs a value"
-      IFS=, read -r -a stages <<< "$2"
+    --apps | --stages)
+      [ $# -ge 2 ] || die "$1 needs a value"
+      IFS=, read -r -a apps <<< "$2"
       shift 2
       ;;
     --gpu)
@@ -87,8 +103,8 @@ done
 
 # Docker's tag grammar; a bad tag fails here rather than after a long build.
 [[ "$tag" =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,122}$ ]] || die "invalid tag '$tag'"
-for stage in "${stages[@]}"; do
-  [[ " ${ALL_STAGES[*]} " == *" $stage "* ]] || die "unknown stage '$stage' (stages: ${ALL_STAGES[*]})"
+for app in "${apps[@]}"; do
+  [[ " ${ALL_APPS[*]} " == *" $app "* ]] || die "unknown app '$app' (apps: ${ALL_APPS[*]})"
 done
 case "$engine" in
   podman) engine_cmd=(podman --runtime runc) ;;
@@ -152,22 +168,31 @@ if [ -n "$ca_file" ]; then
   build_args+=(--volume "$CA_DIR:/usr/local/etc:ro")
 fi
 
+if ! $dry_run; then
+  for app in "${apps[@]}"; do
+    [ -f "$ROOT/${DOCKERFILE[$app]}" ] || die "${DOCKERFILE[$app]} does not exist (app $app runs a pipeline stage)"
+  done
+fi
+
 built=()
-for stage in "${stages[@]}"; do
-  image="$REGISTRY/conveyor-$stage:$tag"
-  run "${engine_cmd[@]}" "${build_args[@]}" -f "$ROOT/docker/$stage.Dockerfile" -t "$image" "$ROOT"
+for app in "${apps[@]}"; do
+  image="$REGISTRY/conveyor-$app:$tag"
+  run "${engine_cmd[@]}" "${build_args[@]}" -f "$ROOT/${DOCKERFILE[$app]}" -t "$image" "$ROOT"
   built+=("$image")
 done
 
 if $gpu; then
-  image="$REGISTRY/conveyor-inference:$tag-cuda"
-  if image_exists "$CUDA_IMAGE"; then
-    run "${engine_cmd[@]}" "${build_args[@]}" --build-arg "CUDA_IMAGE=$CUDA_IMAGE" \
-      -f "$ROOT/docker/inference.gpu.Dockerfile" -t "$image" "$ROOT"
-    built+=("$image")
-  else
-    echo "build-images: skipping $image: base image $CUDA_IMAGE is not available locally (pull it where a registry is reachable)" >&2
-  fi
+  for app in "${apps[@]}"; do
+    [ -n "${GPU_DOCKERFILE[$app]:-}" ] || continue
+    image="$REGISTRY/conveyor-$app:$tag-cuda"
+    if image_exists "$CUDA_IMAGE"; then
+      run "${engine_cmd[@]}" "${build_args[@]}" --build-arg "CUDA_IMAGE=$CUDA_IMAGE" \
+        -f "$ROOT/${GPU_DOCKERFILE[$app]}" -t "$image" "$ROOT"
+      built+=("$image")
+    else
+      echo "build-images: skipping $image: base image $CUDA_IMAGE is not available locally (pull it where a registry is reachable)" >&2
+    fi
+  done
 fi
 
 printf 'build-images: %s\n' "${built[@]}"

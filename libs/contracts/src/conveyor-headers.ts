@@ -1,6 +1,6 @@
 /**
  * Conveyor's own Kafka headers, beside the CloudEvents ones: claim checks,
- * dead-letter reasons (DESIGN.md §3) and per-stage timings.
+ * dead-letter reasons (docs/architecture.md, "Dead letters") and per-stage timings.
  */
 import { headerString, type KafkaHeaders } from './cloudevents';
 import { ContractError, quote } from './errors';

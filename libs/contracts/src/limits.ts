@@ -3,7 +3,7 @@ import { ContractError } from './errors';
 /**
  * Kafka's default message limit (message.max.bytes / max.request.size is
  * 1 MiB). A payload over it must fail fast with a name, not hang a producer
- * in retries (DESIGN.md §8).
+ * in retries (docs/architecture.md, "Kafka").
  */
 export const KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
 

@@ -1,17 +1,7 @@
 import { expectContractError } from './expect-contract-error.test-support';
-import { assertValidTopicName, deadLetterTopic, isOcrStageName, isValidTopicName, OCR_STAGE_NAMES, OcrStageInputs, ocrTopics, OcrTopics, prefixedTopic } from './topics';
+import { assertValidTopicName, deadLetterTopic, isValidTopicName, prefixedTopic } from './topics';
 
 describe('topics', () => {
-  it('names the pipeline topics of DESIGN.md', () => {
-    expect(Object.values(OcrTopics)).toEqual([
-      'ocr.requests',
-      'ocr.preprocessed',
-      'ocr.regions',
-      'ocr.recognized',
-      'ocr.results',
-    ]);
-  });
-
   it.each([
     ['ocr.requests', true],
     ['a', true],
@@ -55,37 +45,8 @@ describe('topics', () => {
     expectContractError(() => deadLetterTopic('bad topic'), 'INVALID_TOPIC', /"bad topic"/);
   });
 
-  it('applies a topic prefix to every topic', () => {
-    expect(ocrTopics()).toEqual(OcrTopics);
-    expect(ocrTopics('t42.')).toEqual({
-      requests: 't42.ocr.requests',
-      preprocessed: 't42.ocr.preprocessed',
-      regions: 't42.ocr.regions',
-      recognized: 't42.ocr.recognized',
-      results: 't42.ocr.results',
-    });
-    expect(prefixedTopic('run-7_', OcrTopics.regions)).toBe('run-7_ocr.regions');
-    expectContractError(() => ocrTopics('a/'), 'INVALID_TOPIC', /"a\/ocr.requests"/);
-  });
-});
-
-describe('OCR stages', () => {
-  it('lists the stages in pipeline order, each consuming the previous stage output', () => {
-    expect(OCR_STAGE_NAMES).toEqual(['preprocess', 'features', 'inference', 'postprocess']);
-    expect(OCR_STAGE_NAMES.map((stage) => OcrStageInputs[stage])).toEqual([
-      'ocr.requests',
-      'ocr.preprocessed',
-      'ocr.regions',
-      'ocr.recognized',
-    ]);
-  });
-
-  it.each([
-    ['features', true],
-    ['postprocess', true],
-    ['cli', false],
-    ['toString', false],
-  ])('isOcrStageName(%s) → %s', (name, expected) => {
-    expect(isOcrStageName(name)).toBe(expected);
+  it('applies a topic prefix', () => {
+    expect(prefixedTopic('run-7_', 'ocr.regions')).toBe('run-7_ocr.regions');
+    expectContractError(() => prefixedTopic('a/', 'ocr.requests'), 'INVALID_TOPIC', /"a\/ocr.requests"/);
   });
 });

@@ -1,33 +1,5 @@
 import { ContractError, quote } from './errors';
 
-/** The reference pipeline's topics, in pipeline order (DESIGN.md §1). */
-export const OcrTopics = {
-  requests: 'ocr.requests',
-  preprocessed: 'ocr.preprocessed',
-  regions: 'ocr.regions',
-  recognized: 'ocr.recognized',
-  results: 'ocr.results',
-} as const;
-
-export type OcrTopicName = keyof typeof OcrTopics;
-
-/** The OCR stages in pipeline order, each with the topic it consumes (its dead letters go to `<topic>.dlq`). */
-export const OcrStageInputs = {
-  preprocess: OcrTopics.requests,
-  features: OcrTopics.preprocessed,
-  inference: OcrTopics.regions,
-  postprocess: OcrTopics.recognized,
-} as const;
-
-export type OcrStageName = keyof typeof OcrStageInputs;
-
-export const OCR_STAGE_NAMES = Object.keys(OcrStageInputs) as readonly OcrStageName[];
-
-export function isOcrStageName(name: string): name is OcrStageName {
-  return Object.hasOwn(OcrStageInputs, name);
-}
-export type OcrTopic = (typeof OcrTopics)[OcrTopicName];
-
 export const DEAD_LETTER_SUFFIX = '.dlq';
 
 /** Kafka's own limit (kafka.common.internals.Topic: 249 = 255 minus room for partition suffixes). */
@@ -71,15 +43,4 @@ export function deadLetterTopic(topic: string): string {
  */
 export function prefixedTopic(prefix: string, topic: string): string {
   return assertValidTopicName(`${prefix}${topic}`);
-}
-
-/** Every OCR topic with `prefix` applied; `ocrTopics('')` equals OcrTopics. */
-export function ocrTopics(prefix = ''): { readonly [K in OcrTopicName]: string } {
-  return {
-    requests: prefixedTopic(prefix, OcrTopics.requests),
-    preprocessed: prefixedTopic(prefix, OcrTopics.preprocessed),
-    regions: prefixedTopic(prefix, OcrTopics.regions),
-    recognized: prefixedTopic(prefix, OcrTopics.recognized),
-    results: prefixedTopic(prefix, OcrTopics.results),
-  };
 }

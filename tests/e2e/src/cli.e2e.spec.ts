@@ -3,6 +3,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resultRedisKeys } from '@conveyor/contracts';
+import { resultKeyPrefix } from '@conveyor/pipeline';
+import { ocrPipeline, redactedImageKey, redactPipeline } from '@conveyor/pipelines';
 import { characterErrorRate } from '@conveyor/corpus';
 import { findFreePort, findWorkspaceRoot } from '@conveyor/kafka-local';
 import { deleteTopicsWithPrefix, kafkaBrokers, redisUrl, uniqueName } from '@conveyor/testing';
@@ -75,12 +77,13 @@ describe('conveyor CLI (up, ocr) as the README describes', () => {
   let stagePids: number[] = [];
   let httpBasePort = 0;
   const annotateDir = mkdtempSync(join(tmpdir(), 'conveyor-annotate-'));
+  const redactDir = mkdtempSync(join(tmpdir(), 'conveyor-redact-'));
   const truth = JSON.parse(readFileSync(join(root, 'samples', 'truth.json'), 'utf8')) as {
     items: Array<{ file: string; lines: string[] }>;
   };
 
   beforeAll(async () => {
-    // The stages take four consecutive health ports from a free one (`conveyor status` finds them the same way).
+    // The stages take consecutive health ports from a free one (`conveyor status` finds them the same way).
     httpBasePort = await findFreePort();
     up = spawn(process.execPath, [bin, 'up', '--http-base-port', String(httpBasePort)], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     up.stdout?.on('data', (d: Buffer) => (upOutput += d.toString()));
@@ -96,11 +99,29 @@ describe('conveyor CLI (up, ocr) as the README describes', () => {
   afterAll(async () => {
     if (up && up.exitCode === null) up.kill('SIGKILL');
     rmSync(annotateDir, { recursive: true, force: true });
+    rmSync(redactDir, { recursive: true, force: true });
     await deleteTopicsWithPrefix(prefix);
   });
 
-  it('started the four stages as separate processes', () => {
-    expect(stagePids).toHaveLength(4);
+  it('started every stage of both pipelines as a separate process', () => {
+    expect(stagePids).toHaveLength(ocrPipeline.stages.length + redactPipeline.stages.length);
+  });
+
+  it('redacts the sample images into --out', async () => {
+    const run = await conveyor(['redact', 'samples/', '--out', redactDir, '--json'], env);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const results = JSON.parse(run.stdout) as Array<{ id: string; status: string; regions: unknown[] }>;
+    const redis = new Redis(redisUrl());
+    try {
+      await redis.del(...results.flatMap((r) => [...resultRedisKeys(r.id, resultKeyPrefix(redactPipeline)), redactedImageKey(r.id)]));
+    } finally {
+      redis.disconnect();
+    }
+    expect(results.every((r) => r.status === 'ok' && r.regions.length > 0)).toBe(true);
+    const written = readdirSync(redactDir).sort();
+    expect(written).toEqual(truth.items.map((i) => `${i.file.replace(/\.[a-z]+$/, '')}.redacted.png`).sort());
+    for (const file of written) expect(readFileSync(join(redactDir, file)).subarray(1, 4).toString()).toBe('PNG');
   });
 
   it('reads the sample images: text per image, --json and --annotate', async () => {
@@ -150,15 +171,19 @@ describe('conveyor CLI (up, ocr) as the README describes', () => {
     const run = await conveyor(['status', '--http-base-port', String(httpBasePort), '--sample', '1', '--json'], env);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    const rows = JSON.parse(run.stdout) as Array<{ stage: string; ready: boolean; lag: number }>;
-    expect(rows.map((r) => [r.stage, r.ready, r.lag])).toEqual([
-      ['preprocess', true, 0],
-      ['features', true, 0],
-      ['inference', true, 0],
-      ['postprocess', true, 0],
+    const rows = JSON.parse(run.stdout) as Array<{ pipeline: string; stage: string; ready: boolean; lag: number }>;
+    expect(rows.map((r) => [r.pipeline, r.stage, r.ready, r.lag])).toEqual([
+      ['ocr', 'preprocess', true, 0],
+      ['ocr', 'features', true, 0],
+      ['ocr', 'inference', true, 0],
+      ['ocr', 'postprocess', true, 0],
+      ['redact', 'preprocess', true, 0],
+      ['redact', 'detect', true, 0],
+      ['redact', 'redact', true, 0],
     ]);
-    const table = await conveyor(['status', '--http-base-port', String(httpBasePort), '--sample', '1'], env);
-    expect(table.stdout.split('\n')[0]).toMatch(/^STAGE\s+READY\s+LAG\s+MSG\/S\s+HEALTH$/);
+    const table = await conveyor(['status', '--http-base-port', String(httpBasePort), '--sample', '1', '--pipeline', 'redact'], env);
+    expect(table.stdout.split('\n')[0]).toMatch(/^PIPELINE\s+STAGE\s+READY\s+LAG\s+MSG\/S\s+HEALTH$/);
+    expect(table.stdout.trim().split('\n')).toHaveLength(1 + redactPipeline.stages.length);
   });
 
   it('stops every process it started on SIGTERM', async () => {

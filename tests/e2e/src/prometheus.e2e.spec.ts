@@ -1,4 +1,8 @@
-import { OCR_STAGE_NAMES } from '@conveyor/contracts';
+import { serviceName } from '@conveyor/pipeline';
+import { ocrPipeline } from '@conveyor/pipelines';
+
+const OCR_STAGE_NAMES = ocrPipeline.stages.map((s) => s.name);
+const OCR_SERVICES = ocrPipeline.stages.map((s) => serviceName(ocrPipeline, s));
 import { kafkaBrokers, redisUrl, uniqueName } from '@conveyor/testing';
 import {
   CONSUMED_BY_STAGE_QUERY,
@@ -57,7 +61,7 @@ describe('Prometheus scrapes the running platform', () => {
     expect(report.prometheusVersion).toMatch(/^prometheus, version 2\./);
 
     // One target per stage, labelled with the stage as `service`, all scraped successfully.
-    expect(report.targets.map((t) => t.service).sort()).toEqual([...OCR_STAGE_NAMES].sort());
+    expect(report.targets.map((t) => t.service).sort()).toEqual([...OCR_SERVICES].sort());
     for (const target of report.targets) {
       expect(target.health).toBe('up');
       expect(target.scrapeUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);

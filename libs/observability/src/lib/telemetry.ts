@@ -50,7 +50,7 @@ type GlobalWithTelemetry = typeof globalThis & { [HANDLE]?: TelemetryHandle };
  * variables — OTLP over http/protobuf (default) or http/json, or grpc — behind
  * a BatchSpanProcessor (OTEL_BSP_*). No auto-instrumentation at all: the
  * kafkajs instrumentation would break one-trace-per-request under eachBatch
- * (DESIGN §10), and the stage runtime opens the spans that matter itself.
+ * (docs/architecture.md, "Observability"), and the stage runtime opens the spans that matter itself.
  *
  * A collector that is down costs nothing but a warning a minute: export
  * errors are retried and dropped by the SDK, never thrown into the stage.

@@ -45,7 +45,7 @@ describe('message size limit', () => {
     } finally {
       await producer.disconnect();
     }
-    // Not a performance assertion: a refusal must not turn into a retry loop (DESIGN §8).
+    // Not a performance assertion: a refusal must not turn into a retry loop (docs/architecture.md, "Kafka").
     expect(Date.now() - started).toBeLessThan(30_000);
   });
 });
