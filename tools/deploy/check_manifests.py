@@ -5,33 +5,40 @@ Called by tools/deploy/validate.sh; needs only Python 3 and PyYAML.
 
   check_manifests.py k8s RENDERED.yaml [--expect TRAITS]    TRAITS: comma list of base,dev,gpu,prod,hpa
   check_manifests.py compose RENDERED.yaml [--expect gpu]
+  check_manifests.py compose-source COMPOSE.yaml...        the files as written, for podman-compose 1.0.3
   check_manifests.py dockerfiles DOCKER_DIR
   check_manifests.py observability DOCKER_DIR
 
 Each prints one line per problem and exits 1 if there was any. The rules are the
-contracts in DESIGN.md §1, §6, §7 and the stage services' configuration: what a
-typo or a careless patch would break without any tool noticing.
+stage services' contracts (HTTP port and probes, shutdown, hardening, topics and
+consumer groups from the pipeline definitions): what a typo or a careless patch
+would break without any tool noticing.
+
+The stages, apps and topics to expect come from k8s/stages.json, which
+`npm run generate` writes from the pipeline definitions (pipelines/*/pipeline.ts)
+along with the files checked here; CONVEYOR_STAGES_JSON names another copy.
 """
 import json
+import os
 import re
 import sys
 from pathlib import Path
 
 import yaml
 
-STAGES = {
-    # stage: (input topic, output topic)
-    'preprocess': ('ocr.requests', 'ocr.preprocessed'),
-    'features': ('ocr.preprocessed', 'ocr.regions'),
-    'inference': ('ocr.regions', 'ocr.recognized'),
-    'postprocess': ('ocr.recognized', 'ocr.results'),
-}
-PIPELINE_TOPICS = ['ocr.requests', 'ocr.preprocessed', 'ocr.regions', 'ocr.recognized', 'ocr.results']
-DLQ_TOPICS = [t + '.dlq' for t in PIPELINE_TOPICS[:-1]]
-IMAGE_REPO = 'ghcr.io/conveyor-ml/conveyor-'
-UID = 10001
-HTTP_PORT = 8080
-NAMESPACE = 'conveyor'
+STAGES_JSON = Path(os.environ.get('CONVEYOR_STAGES_JSON') or Path(__file__).resolve().parents[2] / 'k8s' / 'stages.json')
+try:
+    MANIFEST = json.loads(STAGES_JSON.read_text(encoding='utf-8'))
+except (OSError, ValueError) as error:
+    sys.exit(f'check_manifests: cannot read {STAGES_JSON} ({error}); run `npm run generate`')
+
+# service (<pipeline>-<stage>) -> its record: pipeline, stage, app, image, group, input, outputs, gpu, batches, env, gpuEnv
+STAGES = {s['service']: s for s in MANIFEST['stages']}
+APPS = {a['app']: a for a in MANIFEST['apps']}
+TOPICS = {t['topic']: t for t in MANIFEST['topics']}
+UID = MANIFEST['uid']
+HTTP_PORT = MANIFEST['httpPort']
+NAMESPACE = MANIFEST['namespace']
 STAGE_METRICS = [
     'conveyor_messages_consumed_total', 'conveyor_messages_produced_total', 'conveyor_messages_failed_total',
     'conveyor_messages_dead_lettered_total', 'conveyor_stage_duration_seconds_bucket',
@@ -82,14 +89,19 @@ def check_k8s(path, expect):
 
     if set(deployments) != set(STAGES):
         problem('Deployments', f'found {sorted(deployments)}, expected {sorted(STAGES)}')
-    for stage in STAGES:
-        if stage in deployments:
-            check_deployment(stage, deployments[stage], by_kind, expect)
+    for service, record in STAGES.items():
+        if service in deployments:
+            check_deployment(service, record, deployments[service], by_kind, expect)
     check_topics(by_kind.get('KafkaTopic', {}), expect)
     check_autoscaling(by_kind, expect)
 
 
-def check_deployment(stage, dep, by_kind, expect):
+def on_gpu(record, expect):
+    """Whether this rendering puts the stage on a GPU: always when required, with the gpu traits when optional."""
+    return record['gpu'] == 'required' or (record['gpu'] == 'optional' and 'gpu' in expect)
+
+
+def check_deployment(stage, record, dep, by_kind, expect):
     where = f'Deployment/{stage}'
     pod = dig(dep, 'spec', 'template', 'spec', default={})
     pod_labels = dig(dep, 'spec', 'template', 'metadata', 'labels', default={}) or {}
@@ -116,11 +128,11 @@ def check_deployment(stage, dep, by_kind, expect):
         return
     c = containers[0]
     image = c.get('image', '')
-    m = re.fullmatch(re.escape(IMAGE_REPO + stage) + r':([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})', image)
+    m = re.fullmatch(re.escape(record['image']) + r':([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})', image)
     if not m:
-        problem(where, f'image {image!r} is not {IMAGE_REPO}{stage}:<tag>')
-    elif 'gpu' in expect and stage == 'inference' and not m.group(1).endswith('-cuda'):
-        problem(where, f'GPU overlay must use the CUDA image (tag ending -cuda), got {image!r}')
+        problem(where, f"image {image!r} is not {record['image']}:<tag> (app {record['app']})")
+    elif on_gpu(record, expect) and not m.group(1).endswith('-cuda'):
+        problem(where, f'a GPU stage must use the CUDA image (tag ending -cuda), got {image!r}')
     ports = {p.get('name'): p.get('containerPort') for p in c.get('ports', [])}
     if ports.get('http') != HTTP_PORT:
         problem(where, f'container port "http" must be {HTTP_PORT}: {ports}')
@@ -131,8 +143,9 @@ def check_deployment(stage, dep, by_kind, expect):
         if got != path or port not in ('http', HTTP_PORT):
             problem(where, f'{probe} must GET {path} on the http port, got {got!r} on {port!r}')
     res = c.get('resources', {}) or {}
-    for kind in ('requests', 'limits'):
-        for r in ('cpu', 'memory'):
+    # No CPU limit is allowed (a stage may burst onto idle cores); memory is always bounded.
+    for kind, names in (('requests', ('cpu', 'memory')), ('limits', ('memory',))):
+        for r in names:
             if r not in (res.get(kind) or {}):
                 problem(where, f'resources.{kind}.{r} missing')
     sc = c.get('securityContext', {}) or {}
@@ -166,6 +179,7 @@ def check_deployment(stage, dep, by_kind, expect):
             problem(where, f'{key} is not configured')
     if env.get('OTEL_SERVICE_NAME') != f'conveyor-{stage}':
         problem(where, f'OTEL_SERVICE_NAME must be conveyor-{stage}, got {env.get("OTEL_SERVICE_NAME")!r}')
+    check_stage_env(where, record, env, expect)
 
     # Companions: Service, PDB and NetworkPolicy select exactly these pods.
     for kind, sel_path in (('Service', ('spec', 'selector')),
@@ -198,22 +212,30 @@ def check_deployment(stage, dep, by_kind, expect):
             problem(where, 'dev runs one replica')
         if env.get('LOG_LEVEL') != 'debug':
             problem(where, 'dev logs at debug')
-    if stage == 'inference':
-        gpu = dig(res, 'limits', 'nvidia.com/gpu')
-        providers = env.get('ORT_EXECUTION_PROVIDERS', '')
-        if 'gpu' in expect:
-            if str(gpu) != '1':
-                problem(where, f'GPU inference needs limits nvidia.com/gpu: 1, got {gpu!r}')
-            if not any(t.get('key') == 'nvidia.com/gpu' for t in pod.get('tolerations', []) or []):
-                problem(where, 'GPU inference needs a toleration for nvidia.com/gpu')
-            if not pod.get('nodeSelector'):
-                problem(where, 'GPU inference needs a nodeSelector for GPU nodes')
-            if providers.split(',')[0] != 'cuda':
-                problem(where, f'GPU inference must try cuda first, got ORT_EXECUTION_PROVIDERS={providers!r}')
-            if int(env.get('BATCH_MAX_SIZE', '1')) <= 1:
-                problem(where, 'GPU inference should batch (BATCH_MAX_SIZE > 1)')
-        elif gpu is not None or 'cuda' in providers:
-            problem(where, f'CPU variant must not ask for a GPU (limit {gpu!r}, providers {providers!r})')
+    gpu = dig(res, 'limits', 'nvidia.com/gpu')
+    providers = env.get('ORT_EXECUTION_PROVIDERS', '')
+    if on_gpu(record, expect):
+        if str(gpu) != '1':
+            problem(where, f'a GPU stage needs limits nvidia.com/gpu: 1, got {gpu!r}')
+        if not any(t.get('key') == 'nvidia.com/gpu' for t in pod.get('tolerations', []) or []):
+            problem(where, 'a GPU stage needs a toleration for nvidia.com/gpu')
+        if not pod.get('nodeSelector'):
+            problem(where, 'a GPU stage needs a nodeSelector for GPU nodes')
+        if providers.split(',')[0] != 'cuda':
+            problem(where, f'a GPU stage must try cuda first, got ORT_EXECUTION_PROVIDERS={providers!r}')
+        if record['batches'] and int(env.get('BATCH_MAX_SIZE', '1')) <= 1:
+            problem(where, 'a GPU stage that batches should batch (BATCH_MAX_SIZE > 1)')
+    elif gpu is not None or 'cuda' in providers:
+        problem(where, f'CPU variant must not ask for a GPU (limit {gpu!r}, providers {providers!r})')
+
+
+def check_stage_env(where, record, env, expect):
+    """The definition's environment reaches the process (its GPU variant may override some of it)."""
+    overrides = (record.get('gpuEnv') or {}) if on_gpu(record, expect) else {}
+    for key, value in record['env'].items():
+        want = overrides.get(key, value)
+        if str(env.get(key)) != str(want):
+            problem(where, f'{key} must be {want!r} (pipeline {record["pipeline"]}, stage {record["stage"]}), got {env.get(key)!r}')
 
 
 def check_topics(topics, expect):
@@ -232,7 +254,17 @@ def check_topics(topics, expect):
             problem(where, f'min.insync.replicas {isr} exceeds replicas {replicas}')
         if 'dev' in expect and replicas != 1:
             problem(where, 'dev topics have one replica (one broker)')
-    expected = set(PIPELINE_TOPICS + DLQ_TOPICS)
+        spec = TOPICS.get(topic)
+        if spec is not None:
+            config = dig(t, 'spec', 'config', default={}) or {}
+            for key, value in spec['config'].items():
+                if key == 'retention.ms' and spec['deadLetter']:
+                    continue
+                if str(config.get(key)) != str(value):
+                    problem(where, f'config {key} must be {value!r} (from the definition), got {config.get(key)!r}')
+            if spec['partitions'] is not None and dig(t, 'spec', 'partitions') != spec['partitions']:
+                problem(where, f"partitions must be {spec['partitions']} (from the definition), got {dig(t, 'spec', 'partitions')!r}")
+    expected = set(TOPICS)
     if set(names) != expected:
         problem('KafkaTopics', f'missing {sorted(expected - set(names))}, unexpected {sorted(set(names) - expected)}')
     return names
@@ -257,10 +289,11 @@ def check_autoscaling(by_kind, expect):
             problem(where, 'no kafka trigger')
         for t in kafka:
             md = t.get('metadata', {})
-            if md.get('consumerGroup') != f'conveyor-{target}':
-                problem(where, f"consumerGroup {md.get('consumerGroup')!r}, expected conveyor-{target}")
-            if md.get('topic') != STAGES.get(target, (None,))[0]:
-                problem(where, f"topic {md.get('topic')!r} is not {target}'s input {STAGES.get(target, (None,))[0]!r}")
+            record = STAGES.get(target, {})
+            if md.get('consumerGroup') != record.get('group'):
+                problem(where, f"consumerGroup {md.get('consumerGroup')!r}, expected {record.get('group')!r}")
+            if md.get('topic') != record.get('input'):
+                problem(where, f"topic {md.get('topic')!r} is not {target}'s input {record.get('input')!r}")
             if not str(md.get('lagThreshold', '')).isdigit():
                 problem(where, f"lagThreshold must be a positive integer string, got {md.get('lagThreshold')!r}")
             if not re.fullmatch(r'[a-z0-9.-]+\.svc(\.[a-z0-9.-]+)?:\d+(,.+)?', str(md.get('bootstrapServers', ''))):
@@ -288,6 +321,8 @@ def check_autoscaling(by_kind, expect):
 
 # ---------------------------------------------------------------- Compose
 
+OBSERVABILITY = {'otel-collector', 'jaeger', 'prometheus', 'grafana'}
+
 def check_compose(path, expect):
     doc = load_all(path)[0]
     services = doc.get('services', {})
@@ -305,7 +340,7 @@ def check_compose(path, expect):
     for name in ('topics', 'redis', 'otel-collector', 'jaeger', 'prometheus', 'grafana'):
         if name not in services:
             problem('compose', f'service {name} is missing')
-    for stage in STAGES:
+    for stage, record in STAGES.items():
         s = services.get(stage)
         where = f'compose {stage}'
         if s is None:
@@ -325,13 +360,30 @@ def check_compose(path, expect):
         for dep, cond in want.items():
             if dig(deps, dep, 'condition') != cond:
                 problem(where, f'depends_on {dep} must be {cond}')
+        for dep in deps:
+            if dep in OBSERVABILITY:
+                problem(where, f'must not depend on {dep}: it is in the `observability` profile, which may be off')
+        app = APPS[record['app']]
+        gpu = on_gpu(record, expect)
+        want_dockerfile = app['gpuDockerfile'] if gpu else app['dockerfile']
         dockerfile = dig(s, 'build', 'dockerfile', default='')
-        variant = 'inference.gpu' if 'gpu' in expect and stage == 'inference' else stage
-        if dockerfile != f'docker/{variant}.Dockerfile':
-            problem(where, f'builds from {dockerfile!r}, expected docker/{variant}.Dockerfile')
-        if not str(s.get('image', '')).startswith(IMAGE_REPO + stage + ':'):
-            problem(where, f"image {s.get('image')!r} is not {IMAGE_REPO}{stage}:<tag>")
+        if dockerfile != want_dockerfile:
+            problem(where, f'builds from {dockerfile!r}, expected {want_dockerfile}')
+        if not str(s.get('image', '')).startswith(record['image'] + ':'):
+            problem(where, f"image {s.get('image')!r} is not {record['image']}:<tag>")
         env = s.get('environment', {}) or {}
+        if env.get('OTEL_SERVICE_NAME') != f'conveyor-{stage}':
+            problem(where, f"OTEL_SERVICE_NAME must be conveyor-{stage}, got {env.get('OTEL_SERVICE_NAME')!r}")
+        check_stage_env(where, record, env, expect)
+        devices = dig(s, 'deploy', 'resources', 'reservations', 'devices', default=[]) or []
+        providers = str(env.get('ORT_EXECUTION_PROVIDERS', ''))
+        if gpu:
+            if not any(d.get('driver') == 'nvidia' for d in devices):
+                problem(where, 'a GPU stage needs an nvidia device reservation')
+            if providers.split(',')[0] != 'cuda':
+                problem(where, f'a GPU stage must try cuda first, got {providers!r}')
+        elif devices or 'cuda' in providers:
+            problem(where, 'the CPU variant must not reserve a GPU or ask for cuda')
         if env.get('HTTP_PORT') != str(HTTP_PORT) or not env.get('KAFKA_BROKERS') or not env.get('REDIS_URL'):
             problem(where, 'HTTP_PORT=8080, KAFKA_BROKERS and REDIS_URL are required')
         grace = parse_millis(env.get('SHUTDOWN_GRACE_MS', '30000'))
@@ -340,16 +392,36 @@ def check_compose(path, expect):
         stop_s = (int(m.group(1) or 0) * 60 + int(m.group(2) or 0)) if m else 0
         if grace is None or stop_s * 1000 <= grace:
             problem(where, f'stop_grace_period {stop} must exceed SHUTDOWN_GRACE_MS {grace}')
-    inf = services.get('inference', {})
-    devices = dig(inf, 'deploy', 'resources', 'reservations', 'devices', default=[]) or []
-    providers = str(dig(inf, 'environment', 'ORT_EXECUTION_PROVIDERS', default=''))
-    if 'gpu' in expect:
-        if not any(d.get('driver') == 'nvidia' for d in devices):
-            problem('compose inference (gpu)', 'needs an nvidia device reservation')
-        if providers.split(',')[0] != 'cuda':
-            problem('compose inference (gpu)', f'must try cuda first, got {providers!r}')
-    elif devices or 'cuda' in providers:
-        problem('compose inference', 'the CPU variant must not reserve a GPU or ask for cuda')
+    for name in OBSERVABILITY:
+        profiles = dig(services, name, 'profiles', default=None)
+        if profiles is not None and 'observability' not in profiles:
+            problem(f'compose {name}', f'belongs in the `observability` profile, got {profiles!r}')
+    unknown = set(services) - set(STAGES) - {'kafka', 'topics', 'redis'} - OBSERVABILITY
+    if unknown:
+        problem('compose', f'services that are no stage of any pipeline: {sorted(unknown)} (k8s/stages.json)')
+
+
+# Words podman-compose 1.0.3 can pass through its `/bin/sh -c` join of an exec-form healthcheck (shlex leaves them unquoted).
+SHELL_SAFE_WORD = re.compile(r'[\w@%+=:,./-]+', re.ASCII)
+EMPTY_DEFAULT = re.compile(r'\$\{[A-Za-z_][A-Za-z0-9_]*:?-\}')
+
+
+def check_compose_source(paths):
+    """The compose files as written: what podman-compose 1.0.3 would get wrong without any error."""
+    for path in paths:
+        text = Path(path).read_text(encoding='utf-8')
+        code = '\n'.join(line for line in text.splitlines() if not line.lstrip().startswith('#'))
+        for m in EMPTY_DEFAULT.finditer(code):
+            problem(path, f'{m.group(0)}: podman-compose 1.0.3 passes a `:-` with an empty default on literally; '
+                          'write ${NAME} instead')
+        doc = yaml.safe_load(text) or {}
+        for name, s in (doc.get('services') or {}).items():
+            test = dig(s, 'healthcheck', 'test')
+            if isinstance(test, list) and test and test[0] == 'CMD':
+                bad = [w for w in test[1:] if not SHELL_SAFE_WORD.fullmatch(str(w))]
+                if bad:
+                    problem(f'{path} {name}', f'healthcheck words {bad} need shell quoting, which podman-compose 1.0.3 '
+                                              'breaks: use a script (docker/healthcheck.js) and plain arguments')
 
 
 # ---------------------------------------------------------------- Dockerfiles
@@ -360,12 +432,16 @@ SHARED_END = '# ---- build:'
 
 def check_dockerfiles(docker_dir):
     d = Path(docker_dir)
-    files = {s: d / f'{s}.Dockerfile' for s in STAGES}
-    files['inference.gpu'] = d / 'inference.gpu.Dockerfile'
+    root = d.resolve().parent
+    files = {}
+    for app in APPS.values():
+        files[app['app']] = root / app['dockerfile']
+        if app['gpuDockerfile']:
+            files[app['app'] + '.gpu'] = root / app['gpuDockerfile']
     shared = {}
     for variant, f in files.items():
         if not f.exists():
-            problem(str(f), 'missing')
+            problem(str(f), f"missing: app {variant.split('.')[0]} runs a pipeline stage (k8s/stages.json)")
             continue
         text = f.read_text(encoding='utf-8')
         stage = variant.split('.')[0]
@@ -377,6 +453,8 @@ def check_dockerfiles(docker_dir):
         wants = [
             'COPY package.json package-lock.json .npmrc ./',
             f'COPY apps/{stage} apps/{stage}',
+            # The stage reads its pipeline definition at run time (@conveyor/pipelines).
+            'COPY pipelines pipelines',
             f'USER {UID}:{UID}',
             f'EXPOSE {HTTP_PORT}',
             'STOPSIGNAL SIGTERM',
@@ -397,7 +475,7 @@ def check_dockerfiles(docker_dir):
         first_src = text.find('COPY libs')
         if first_ci < 0 or first_src < 0 or first_ci > first_src:
             problem(str(f), '`npm ci` must run before the sources are copied')
-        if variant == 'inference.gpu':
+        if variant.endswith('.gpu'):
             if 'ONNXRUNTIME_NODE_INSTALL=' not in text or 'libonnxruntime_providers_cuda.so' not in text:
                 problem(str(f), 'must install and verify onnxruntime-node\'s CUDA provider')
             if not re.search(r'nvidia/cuda:12\.[0-9.]+-cudnn-runtime', text):
@@ -422,6 +500,11 @@ def check_observability(docker_dir):
     for stage in STAGES:
         if f'{stage}:{HTTP_PORT}' not in targets:
             problem('docker/prometheus.yml', f'does not scrape {stage}:{HTTP_PORT}')
+    for job in prom.get('scrape_configs', []):
+        for sc in job.get('static_configs', []):
+            service = (sc.get('labels') or {}).get('service')
+            if service is not None and service not in STAGES:
+                problem('docker/prometheus.yml', f'scrapes service {service!r}, which is no stage of any pipeline')
     for job in prom.get('scrape_configs', []):
         for sc in job.get('static_configs', []):
             if 'stage' in (sc.get('labels') or {}):
@@ -456,6 +539,13 @@ def check_observability(docker_dir):
     for metric in STAGE_METRICS:
         if not any(metric in e for e in exprs):
             problem(str(dash_path), f'no panel shows {metric}')
+    variables = {v.get('name'): v for v in dig(dash, 'templating', 'list', default=[]) or []}
+    stage_values = [o.get('value') for o in dig(variables, 'stage', 'options', default=[]) or []]
+    if stage_values != list(STAGES):
+        problem(str(dash_path), f'variable `stage` offers {stage_values}, expected the services {list(STAGES)}')
+    pipeline_values = [o.get('value') for o in dig(variables, 'pipeline', 'options', default=[]) or []]
+    if pipeline_values != MANIFEST['pipelines']:
+        problem(str(dash_path), f"variable `pipeline` offers {pipeline_values}, expected {MANIFEST['pipelines']}")
     ids = [p.get('id') for p in dash.get('panels', [])]
     if len(ids) != len(set(ids)):
         problem(str(dash_path), 'panel ids are not unique')
@@ -472,6 +562,8 @@ def main(argv):
         check_k8s(arg, expect)
     elif mode == 'compose':
         check_compose(arg, expect)
+    elif mode == 'compose-source':
+        check_compose_source(argv[2:])
     elif mode == 'dockerfiles':
         check_dockerfiles(arg)
     elif mode == 'observability':

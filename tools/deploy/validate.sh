@@ -2,15 +2,20 @@
 # Validates Conveyor's deployment files without a cluster or a container engine:
 #   tools/deploy/validate.sh
 #
+#   0. the generated files (compose, k8s, Prometheus, Grafana variables, topic and
+#      image lists, k8s/stages.json) match the pipeline definitions: `npm run generate -- --check`
 #   1. kustomize build of k8s/base, every overlay, and prod + both components
 #      (kustomize, or kubectl's built-in `kubectl kustomize`)
-#   2. docker-compose config of compose.yaml, alone and with compose.gpu.yaml
+#   2. docker-compose config of compose.yaml, alone and with compose.gpu.yaml;
+#      podman-compose 1.0.3's reading of it (a dry run) where installed
 #   3. tools/deploy/check_manifests.py: schema-free invariants of what 1 and 2
-#      render, of the Dockerfiles and of the observability files (Python 3 + PyYAML)
+#      render, of the Dockerfiles and of the observability files (Python 3 + PyYAML),
+#      with the stages, apps and topics to expect from k8s/stages.json
 #   4. yamllint, shellcheck, hadolint, promtool where installed; bash -n always
 #
 # A missing tool skips its step with a message; any failure makes the exit status 1.
-# Debian: apt-get install -y docker-compose yamllint (kubectl ships kustomize).
+# Debian: apt-get install -y docker-compose podman-compose yamllint shellcheck
+# (kubectl ships kustomize).
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -39,6 +44,17 @@ run() {
 have_pyyaml=false
 if have python3 && python3 -c 'import yaml' 2> /dev/null; then have_pyyaml=true; fi
 check() { python3 tools/deploy/check_manifests.py "$@"; }
+
+# ---- 0. Generated files -------------------------------------------------------
+echo "== Generated files"
+node_bin="$ROOT/node_modules/node/bin/node"
+[ -x "$node_bin" ] || node_bin="$(command -v node || true)"
+if [ -n "$node_bin" ] && [ -d node_modules/@swc-node/register ]; then
+  run "generated files match pipelines/*/pipeline.ts (npm run generate -- --check)" \
+    env SWC_NODE_PROJECT=tsconfig.base.json "$node_bin" -r @swc-node/register tools/deploy/src/generate.ts --check
+else
+  skip "generated files: node_modules is not installed (npm ci)"
+fi
 
 # ---- 1. Kubernetes ------------------------------------------------------------
 kustomize_cmd=()
@@ -70,21 +86,22 @@ if ((${#kustomize_cmd[@]})); then
   render prod k8s/overlays/prod prod
   # The components as k8s/README.md tells users to combine them. kustomize wants
   # relative paths, so the throwaway overlay points back into the repository.
+  # The CUDA images: the apps with a GPU Dockerfile in tools/deploy/images.txt.
   combo="$WORK/prod-gpu-hpa"
   mkdir -p "$combo"
   rel="$(realpath --relative-to="$combo" "$ROOT/k8s")"
-  cat > "$combo/kustomization.yaml" << EOF
-apiVersion: kustomize.config.k8s.io/v1beta1
-kind: Kustomization
-resources:
-  - $rel/overlays/prod
-components:
-  - $rel/components/gpu-inference
-  - $rel/components/hpa-cpu
-images:
-  - name: ghcr.io/conveyor-ml/conveyor-inference
-    newTag: "0.1.0-cuda"
-EOF
+  version="$(sed -n 's/^  "version": "\(.*\)",$/\1/p' package.json)"
+  {
+    printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n'
+    printf 'resources:\n  - %s/overlays/prod\n' "$rel"
+    printf 'components:\n  - %s/components/gpu-inference\n  - %s/components/hpa-cpu\n' "$rel" "$rel"
+    printf 'images:\n'
+    while read -r app _ gpu_dockerfile; do
+      case "$app" in '' | '#'*) continue ;; esac
+      [ "$gpu_dockerfile" = - ] && continue
+      printf '  - name: ghcr.io/conveyor-ml/conveyor-%s\n    newTag: "%s-cuda"\n' "$app" "$version"
+    done < tools/deploy/images.txt
+  } > "$combo/kustomization.yaml"
   render prod-gpu-hpa "$combo" prod,gpu,hpa "k8s/overlays/prod + components gpu-inference, hpa-cpu"
 else
   skip "kustomize builds: neither kustomize nor kubectl is installed"
@@ -115,6 +132,22 @@ if ((${#compose_cmd[@]})); then
   done
 else
   skip "compose config: neither docker-compose nor the docker compose plugin is installed"
+fi
+if $have_pyyaml; then
+  run "compose files as written (podman-compose 1.0.3: no \${VAR:-}, shell-safe healthchecks)" \
+    check compose-source compose.yaml compose.gpu.yaml
+fi
+if have podman-compose; then
+  # A dry run prints the podman commands it would run; podman itself is not needed
+  # (--podman-path true). It reads the files the way podman-compose 1.0.3 does.
+  for variant in cpu gpu; do
+    files=(-f compose.yaml)
+    [ "$variant" = gpu ] && files+=(-f compose.gpu.yaml)
+    run "podman-compose ${files[*]} --dry-run up" \
+      podman-compose --podman-path "$(type -P true)" --dry-run "${files[@]}" up --no-build -d
+  done
+else
+  skip "podman-compose dry run: podman-compose is not installed"
 fi
 
 # ---- 3. Dockerfiles and observability files -------------------------------------
@@ -148,7 +181,7 @@ for script in tools/deploy/*.sh docker/kafka/*.sh; do
 done
 # The build scripts' argument handling and the commands they would run, without building.
 run "build-images.sh --dry-run" tools/deploy/build-images.sh --dry-run --gpu --tag validate
-run "build-images.sh rejects an unknown stage" bash -c '! tools/deploy/build-images.sh --dry-run --stages nope'
+run "build-images.sh rejects an unknown app" bash -c '! tools/deploy/build-images.sh --dry-run --apps nope'
 run "build-base-images.sh --dry-run" tools/deploy/build-base-images.sh --dry-run
 if have shellcheck; then
   run "shellcheck" shellcheck tools/deploy/*.sh docker/kafka/*.sh

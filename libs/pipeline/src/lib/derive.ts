@@ -26,7 +26,7 @@ export function consumerGroup(pipeline: PipelineDefinition, stage: StageDefiniti
   return `conveyor-${pipeline.name}-${typeof stage === 'string' ? stage : stage.name}`;
 }
 
-/** Name of a stage's deployment, compose service, metrics job and OTel service: `<pipeline>-<stage>`. */
+/** Name of a stage's deployment, compose service and metrics job: `<pipeline>-<stage>` (its OTel service is `conveyor-<pipeline>-<stage>`). */
 export function serviceName(pipeline: PipelineDefinition, stage: StageDefinition | string): string {
   return `${pipeline.name}-${typeof stage === 'string' ? stage : stage.name}`;
 }

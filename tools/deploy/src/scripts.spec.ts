@@ -1,0 +1,121 @@
+import { execFile } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT } from './generate';
+
+/** Runs a command; resolves with its exit code and output (never rejects on a non-zero exit). */
+function run(
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(file, args, { env, timeout: 20_000 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('docker/healthcheck.js (the compose stage healthcheck)', () => {
+  let server: Server;
+  let base: string;
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      res.statusCode = req.url === '/health/ready' ? 200 : 503;
+      res.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  const healthcheck = (url: string) => run(process.execPath, [join(REPO_ROOT, 'docker', 'healthcheck.js'), url]);
+
+  it('exits 0 when the endpoint answers 2xx', async () => {
+    expect((await healthcheck(`${base}/health/ready`)).code).toBe(0);
+  });
+
+  it('exits 1 on 503 (not ready, draining) and when nothing listens', async () => {
+    expect((await healthcheck(`${base}/health/draining`)).code).toBe(1);
+    server.close();
+    expect((await healthcheck(`${base}/health/ready`)).code).toBe(1);
+  });
+});
+
+describe('docker/kafka/create-topics.sh', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'conveyor-topics-'));
+    // Stands in for kafka-topics.sh: records each call's arguments, one call a line.
+    const fake = join(dir, 'kafka-topics.sh');
+    writeFileSync(fake, `#!/usr/bin/env bash\necho "$*" >> "${join(dir, 'calls')}"\n`);
+    chmodSync(fake, 0o755);
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const createTopics = (topicsFile: string, env: Record<string, string> = {}) =>
+    run('bash', [join(REPO_ROOT, 'docker', 'kafka', 'create-topics.sh')], {
+      PATH: process.env['PATH'],
+      KAFKA_TOPICS: join(dir, 'kafka-topics.sh'),
+      TOPICS_FILE: topicsFile,
+      ...env,
+    });
+  const calls = () => readFileSync(join(dir, 'calls'), 'utf8').trim().split('\n');
+
+  it('creates the topics of the list with their partitions and configs, prefixed', async () => {
+    const list = join(dir, 'topics.txt');
+    writeFileSync(
+      list,
+      [
+        '# a comment',
+        '',
+        'demo.in pipeline 12 max.message.bytes=2000000 retention.ms=3600000',
+        'demo.mid pipeline -',
+        'demo.in.dlq dead-letter - max.message.bytes=2000000 retention.ms=3600000',
+        '',
+      ].join('\n'),
+    );
+    const result = await createTopics(list, {
+      TOPIC_PREFIX: 't1.',
+      TOPIC_PARTITIONS: '3',
+      DLQ_PARTITIONS: '2',
+      BOOTSTRAP_SERVER: 'b:1',
+    });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const common = '--bootstrap-server b:1 --create --if-not-exists';
+    expect(calls()).toEqual([
+      `${common} --topic t1.demo.in --partitions 12 --replication-factor 1 --config max.message.bytes=2000000 --config retention.ms=3600000`,
+      `${common} --topic t1.demo.mid --partitions 3 --replication-factor 1`,
+      // Dead letters keep DLQ_RETENTION_MS, not their input's retention.
+      `${common} --topic t1.demo.in.dlq --partitions 2 --replication-factor 1 --config retention.ms=1209600000 --config max.message.bytes=2000000`,
+      '--bootstrap-server b:1 --list',
+    ]);
+  });
+
+  it('reads the generated list beside it: every topic of every pipeline', async () => {
+    const result = await createTopics(join(REPO_ROOT, 'docker', 'kafka', 'topics.txt'));
+    expect(result.code).toBe(0);
+    const created = calls()
+      .filter((c) => c.includes('--create'))
+      .map((c) => c.match(/--topic (\S+)/)![1]);
+    expect(created).toEqual(expect.arrayContaining(['ocr.requests', 'ocr.requests.dlq', 'ocr.results']));
+    expect(calls().find((c) => c.includes('--topic ocr.requests '))).toContain('--config max.message.bytes=');
+  });
+
+  it('refuses a malformed list and bad settings', async () => {
+    const list = join(dir, 'topics.txt');
+    writeFileSync(list, 'demo.in sideways -\n');
+    expect((await createTopics(list)).stderr).toMatch(/unknown kind 'sideways'/);
+    writeFileSync(list, 'demo.in pipeline 0\n');
+    expect((await createTopics(list)).code).toBe(2);
+    writeFileSync(list, '# nothing\n');
+    expect((await createTopics(list)).stderr).toMatch(/lists no topic/);
+    expect((await createTopics(join(dir, 'missing.txt'))).stderr).toMatch(/cannot read the topic list/);
+    expect((await createTopics(list, { TOPIC_PREFIX: 'bad prefix' })).code).toBe(2);
+  });
+});
