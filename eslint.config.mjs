@@ -25,8 +25,8 @@ export default [
             // Pipeline definitions are data: the definition types, and the generic contracts for each pipeline's own schemas.
             { sourceTag: 'scope:pipeline', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'scope:pipelines', onlyDependOnLibsWithTags: ['scope:pipeline', 'scope:contracts'] },
-            // The generic runtime knows no pipeline; the stage host composes it with the definitions.
-            { sourceTag: 'scope:stage-runtime', onlyDependOnLibsWithTags: ['scope:contracts', 'scope:config'] },
+            // The generic runtime knows no pipeline (its tests use the broker and test helpers); the stage host composes it with the definitions.
+            { sourceTag: 'scope:stage-runtime', onlyDependOnLibsWithTags: ['scope:contracts', 'scope:config', 'scope:testing', 'scope:kafka-local'] },
             { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: ['scope:kafka-local', 'scope:config', 'scope:contracts'] },
           ],
         },

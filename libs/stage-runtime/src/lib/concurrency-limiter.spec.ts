@@ -21,4 +21,44 @@ describe('ConcurrencyLimiter', () => {
     expect(limiter.inFlight).toBe(0);
     await limiter.idle();
   });
+
+  it('gives up waiting for a slot when the signal aborts, holding none', async () => {
+    const limiter = new ConcurrencyLimiter(1);
+    expect(await limiter.acquire()).toBe(true);
+    const controller = new AbortController();
+    const waiting = limiter.acquire(controller.signal);
+    expect(limiter.waiting).toBe(1);
+    controller.abort();
+    expect(await waiting).toBe(false);
+    expect(limiter.waiting).toBe(0);
+    limiter.release(); // the slot is not handed to the waiter that gave up
+    expect(limiter.inFlight).toBe(0);
+    expect(await limiter.acquire(AbortSignal.abort())).toBe(false);
+    expect(limiter.inFlight).toBe(0);
+  });
+
+  it('a granted slot stays granted when the signal aborts later', async () => {
+    const limiter = new ConcurrencyLimiter(1);
+    await limiter.acquire();
+    const controller = new AbortController();
+    const waiting = limiter.acquire(controller.signal);
+    limiter.release();
+    expect(await waiting).toBe(true);
+    controller.abort();
+    expect(limiter.inFlight).toBe(1);
+  });
+
+  it('resolves idle() when the last slot is released, without polling', async () => {
+    const limiter = new ConcurrencyLimiter(2);
+    await limiter.acquire();
+    await limiter.acquire();
+    let idle = false;
+    const waiting = limiter.idle().then(() => (idle = true));
+    limiter.release();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(idle).toBe(false);
+    limiter.release();
+    await waiting;
+    expect(idle).toBe(true);
+  });
 });

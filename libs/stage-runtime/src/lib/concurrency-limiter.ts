@@ -6,6 +6,7 @@
 export class ConcurrencyLimiter {
   private active = 0;
   private readonly waiters: Array<() => void> = [];
+  private readonly idleWaiters: Array<() => void> = [];
 
   constructor(
     readonly limit: number,
@@ -22,13 +23,31 @@ export class ConcurrencyLimiter {
     return this.waiters.length;
   }
 
-  async acquire(): Promise<void> {
+  /**
+   * Takes a slot, waiting for one if need be. Resolves false, holding no slot,
+   * if `signal` aborts first: a batch that must stop (rebalance, shutdown)
+   * does not sit in the queue and then start a message it should not.
+   */
+  async acquire(signal?: AbortSignal): Promise<boolean> {
+    if (signal?.aborted) return false;
     if (this.active < this.limit) {
       this.active += 1;
       if (this.active === this.limit) this.onSaturationChange(true);
-      return;
+      return true;
     }
-    await new Promise<void>((resolve) => this.waiters.push(resolve));
+    return new Promise<boolean>((resolve) => {
+      const granted = (): void => {
+        signal?.removeEventListener('abort', aborted);
+        resolve(true);
+      };
+      const aborted = (): void => {
+        const index = this.waiters.indexOf(granted);
+        if (index >= 0) this.waiters.splice(index, 1);
+        resolve(false);
+      };
+      this.waiters.push(granted);
+      signal?.addEventListener('abort', aborted, { once: true });
+    });
   }
 
   release(): void {
@@ -39,10 +58,16 @@ export class ConcurrencyLimiter {
     }
     this.active -= 1;
     if (this.active === this.limit - 1) this.onSaturationChange(false);
+    if (this.active === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
-  /** Resolves once nothing is in flight (used when draining on shutdown). */
-  async idle(pollMs = 20): Promise<void> {
-    while (this.active > 0 || this.waiters.length > 0) await new Promise((r) => setTimeout(r, pollMs));
+  /**
+   * Resolves once nothing is in flight (used when draining on shutdown). No
+   * polling timer: a drain that gives up on a stuck message must not leave one
+   * running that keeps the process alive.
+   */
+  async idle(): Promise<void> {
+    if (this.active === 0 && this.waiters.length === 0) return;
+    await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 }

@@ -2,7 +2,6 @@ import { CloudEventHeader, deadLetterTopic, headerString, parseTimings } from '@
 import { BaseRpcContext, type CustomTransportStrategy, type MessageHandler, Server } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
 import {
-  Kafka,
   Partitioners,
   logLevel as KafkaLogLevel,
   type Consumer,
@@ -11,17 +10,21 @@ import {
   type Message,
   type Producer,
 } from 'kafkajs';
+import { abortable } from './abortable';
 import { backoffDelayMs, defaultRetryPolicy, shouldRetry, type RetryPolicy } from './backoff';
 import type { ClaimCheckStore } from './claim-check';
 import { ConcurrencyLimiter } from './concurrency-limiter';
 import { buildDeadLetter } from './dead-letter';
 import { readInbound } from './inbound';
+import { createKafkaClients, type KafkaClientFactory } from './kafka-clients';
+import { signalsRebalance, type CommitErrorAction } from './kafka-errors';
 import { MicroBatcher, type BatchOptions } from './micro-batcher';
 import type { DeadLetterHook, RuntimeStep, StageObserver } from './observer';
 import { OffsetTracker } from './offset-tracker';
+import { PartitionCommitter } from './partition-committer';
 import { buildOutbound, type OutboundContext, type OutboundLimits } from './outbound';
 import { classifyError, type ClassifiedError } from './stage-error';
-import { stageOptionsOf } from './stage-handler.decorator';
+import { STAGE_OUTPUT, stageOptionsOf } from './stage-handler.decorator';
 import { outputsOf, type MessageOrigin, type StageMessage, type StageOutput, type StageResult } from './stage-message';
 import type { StageLogger } from './logger';
 
@@ -33,6 +36,12 @@ export interface KafkaStageTransportOptions {
   groupId?: string;
   /** Prepended to every topic the handlers name (isolates pipelines sharing a cluster). */
   topicPrefix?: string;
+  /**
+   * Binds the logical names handlers use (`input`, `output`, `output.<name>`)
+   * to this deployment's topics, from the pipeline definition; a name not in
+   * the map is taken as a topic as it is.
+   */
+  topics?: Readonly<Record<string, string>>;
   /** Messages processed at once across all partitions. */
   maxInFlight: number;
   /** Partitions whose fetched batches are worked on concurrently. */
@@ -45,6 +54,21 @@ export interface KafkaStageTransportOptions {
   logger: StageLogger;
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
+  /**
+   * How long the group waits for members to rejoin once a rebalance starts
+   * (kafkajs `rebalanceTimeout`, default 60 s). The runtime stops starting
+   * messages as soon as a heartbeat reports a rebalance, so this must cover
+   * the messages already in flight, not the rest of the batch.
+   */
+  rebalanceTimeoutMs?: number;
+  /** Retries of a refused offset commit (default: 5 attempts, 100 ms to 2 s apart). */
+  commitRetry?: RetryPolicy;
+  /** Retries of a failed dead-letter send, without re-running the handler (default: 5 attempts, 200 ms to 5 s apart). */
+  deadLetterRetry?: RetryPolicy;
+  /** After the drain's grace: how long leaving the group and closing the clients may take (default 5 s). */
+  disconnectTimeoutMs?: number;
+  /** Makes the kafkajs clients (default: kafkajs); tests wrap the real ones to inject faults. */
+  kafka?: KafkaClientFactory;
   /** Overrides the batch options declared by handlers that ask for batches. */
   batchOverrides?: Partial<BatchOptions>;
 }
@@ -66,13 +90,16 @@ interface Route {
 /** Thrown inside the loop when shutdown interrupts a retry: the message stays uncommitted. */
 class DrainInterrupted extends Error {}
 
+/** A failed dead-letter send: cheap retries first (the handler is not run again), then redelivery. */
+const defaultDeadLetterRetry: RetryPolicy = { maxAttempts: 5, initialBackoffMs: 200, maxBackoffMs: 5_000 };
+
 /**
  * The stage runtime's transport: a Nest custom transport strategy that owns a
  * kafkajs consumer group (eachBatch, manual commits) and an idempotent producer.
  *
  * Why not Nest's ServerKafka: it consumes with eachMessage only, retries a
  * throwing handler forever on the same offset (one poison message blocks its
- * partition) and garbles binary headers (DESIGN §10). Here a message's offset is
+ * partition) and garbles binary headers (docs/architecture.md, "Design decisions"). Here a message's offset is
  * committed only once its outputs are acknowledged (acks=-1) or it is in the
  * dead-letter topic; bad input is dead-lettered at once, transient failures are
  * retried with backoff first; shutdown drains in-flight work, commits, and
@@ -85,8 +112,21 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
   private readonly limiter: ConcurrencyLimiter;
   private readonly retry: RetryPolicy;
   private draining = false;
+  private drained: Promise<void> | undefined;
+  /** Aborted when a drain starts: batches stop starting messages. */
+  private readonly drainStarted = new AbortController();
+  /** Aborted when the drain's grace is over: batches stop waiting for their in-flight messages. */
+  private readonly graceOver = new AbortController();
+  /**
+   * Aborted when a heartbeat or commit reports that the group is rebalancing
+   * (or this member left it); replaced on every join. Batches of the ending
+   * generation stop starting messages, finish and commit what is in flight,
+   * and return, so kafkajs rejoins within the rebalance timeout.
+   */
+  private rebalance = new AbortController();
   private joined = false;
   private crashed: Error | undefined;
+  private readonly fatalListeners: Array<(error: Error) => void> = [];
   private pausedForBackpressure = false;
 
   private readonly clientId: string;
@@ -95,13 +135,13 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
   constructor(private readonly options: KafkaStageTransportOptions) {
     super();
     this.clientId = options.clientId ?? `conveyor-${options.stage}`;
-    this.groupId = this.topicFor(options.groupId ?? `conveyor-${options.stage}`);
+    this.groupId = `${options.topicPrefix ?? ''}${options.groupId ?? `conveyor-${options.stage}`}`;
     this.retry = options.retry ?? defaultRetryPolicy;
     this.limiter = new ConcurrencyLimiter(options.maxInFlight, (saturated) => this.onSaturation(saturated));
   }
 
   /** Calls an observer notification; an observer's failure never fails a message. */
-  private notify<K extends 'consuming' | 'stopped' | 'messageReceived' | 'messageSettled' | 'messageRetried' | 'messageDeadLettered' | 'outputsProduced' | 'batchRun' | 'inFlightChanged' | 'partitionLag' | 'clientError'>(
+  private notify<K extends 'consuming' | 'stopped' | 'messageReceived' | 'messageSettled' | 'messageRetried' | 'messageDeadLettered' | 'outputsProduced' | 'batchRun' | 'inFlightChanged' | 'partitionLag' | 'clientError' | 'deadLetterHookFailed'>(
     name: K,
     ...args: Parameters<NonNullable<StageObserver[K]>>
   ): void {
@@ -124,12 +164,26 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
     return this.joined && !this.draining && !this.crashed;
   }
 
+  /**
+   * False once the consumer crashed and kafkajs will not restart it (it gives
+   * up on a TypeError or RangeError from eachBatch, or any non-retriable
+   * error): the process consumes nothing any more and must be restarted.
+   */
+  get isLive(): boolean {
+    return !this.crashed;
+  }
+
+  /** Called once the consumer crashed for good (see isLive), e.g. to exit the process. */
+  onFatal(listener: (error: Error) => void): void {
+    this.fatalListeners.push(listener);
+  }
+
   get inFlight(): number {
     return this.limiter.inFlight;
   }
 
   topicFor(logicalTopic: string): string {
-    return `${this.options.topicPrefix ?? ''}${logicalTopic}`;
+    return `${this.options.topicPrefix ?? ''}${this.options.topics?.[logicalTopic] ?? logicalTopic}`;
   }
 
   async listen(callback: (error?: unknown) => void): Promise<void> {
@@ -143,7 +197,7 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
 
   private async start(): Promise<void> {
     const { stage, brokers, logger } = this.options;
-    const kafka = new Kafka({
+    const kafka = (this.options.kafka ?? createKafkaClients)({
       clientId: this.clientId,
       brokers,
       logLevel: KafkaLogLevel.WARN,
@@ -164,18 +218,30 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
       groupId: this.groupId,
       allowAutoTopicCreation: false,
       sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
+      // Named, not left to kafkajs' default: it bounds how long a rebalance may wait for our in-flight work.
+      rebalanceTimeout: this.options.rebalanceTimeoutMs ?? 60_000,
       heartbeatInterval: this.options.heartbeatIntervalMs ?? 3_000,
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
       this.joined = true;
       this.crashed = undefined;
+      this.rebalance = new AbortController();
     });
     this.consumer.on(this.consumer.events.CRASH, (event) => {
       const { error, restart } = event.payload;
-      logger.error({ err: error, restart }, 'kafka consumer crashed');
+      logger.error({ err: error, restart }, restart ? 'kafka consumer crashed; kafkajs restarts it' : 'kafka consumer crashed for good');
       this.notify('clientError', 'kafka', error);
       this.joined = false;
-      if (!restart) this.crashed = error;
+      if (!restart) {
+        this.crashed = error;
+        for (const listener of this.fatalListeners) {
+          try {
+            listener(error);
+          } catch (listenerError) {
+            logger.error({ err: listenerError }, 'fatal-crash listener failed');
+          }
+        }
+      }
     });
 
     for (const [pattern, handler] of this.messageHandlers) {
@@ -206,26 +272,36 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
 
   private async consumeBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, heartbeat, resolveOffset, commitOffsetsIfNecessary, isRunning, isStale } = payload;
-    const route = this.routes.get(batch.topic);
+    const { topic, partition } = batch;
+    const route = this.routes.get(topic);
     if (!route) return;
-    if (!batch.isEmpty()) this.notify('partitionLag', batch.topic, batch.partition, Number(batch.offsetLag()));
+    if (!batch.isEmpty()) this.notify('partitionLag', topic, partition, Number(batch.offsetLag()));
     const tracker = new OffsetTracker();
-    // kafkajs has no background heartbeat: keep the session alive during long work.
-    const beat = setInterval(() => heartbeat().catch(() => undefined), this.options.heartbeatIntervalMs ?? 3_000);
+    // Captured now: a rebalance seen by any batch of this generation stops this one too.
+    const rebalanced = this.rebalance.signal;
+    const stop = AbortSignal.any([this.drainStarted.signal, rebalanced]);
+    let batchOver = false;
+    const committer = new PartitionCommitter({
+      commit: (nextOffset) => commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }] }),
+      retry: this.options.commitRetry,
+      onError: (error, attempt, action) => this.onCommitError({ topic, partition }, error, attempt, action),
+    });
+    // kafkajs has no background heartbeat: keep the session alive during long work,
+    // and listen to what the coordinator answers (it is how a rebalance is announced).
+    const beat = setInterval(
+      () =>
+        void heartbeat().catch((error: unknown) => {
+          if (signalsRebalance(error)) this.onRebalance('heartbeat', error);
+          else this.options.logger.debug({ err: error }, 'heartbeat failed');
+        }),
+      this.options.heartbeatIntervalMs ?? 3_000,
+    );
     const pending: Array<Promise<void>> = [];
-    let commitChain = Promise.resolve();
-    const commit = (offset: string): void => {
-      resolveOffset(offset);
-      const next = (BigInt(offset) + 1n).toString();
-      commitChain = commitChain.then(() =>
-        commitOffsetsIfNecessary({ topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] }),
-      );
-    };
-    const stopping = () => this.draining || !isRunning() || isStale();
+    const stopping = () => stop.aborted || !isRunning() || isStale();
     try {
       for (const message of batch.messages) {
         if (stopping()) break;
-        await this.limiter.acquire();
+        if (!(await this.limiter.acquire(stop))) break;
         if (stopping()) {
           this.limiter.release();
           break;
@@ -237,7 +313,10 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
           this.processMessage(route, origin, message)
             .then(() => {
               const resolved = tracker.complete(message.offset);
-              if (resolved !== undefined) commit(resolved);
+              // A message finishing after its batch was abandoned (shutdown) is left to redelivery.
+              if (resolved === undefined || batchOver) return;
+              resolveOffset(resolved);
+              committer.request((BigInt(resolved) + 1n).toString());
             })
             .finally(() => {
               this.limiter.release();
@@ -245,15 +324,42 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
             }),
         );
       }
-      const settled = await Promise.allSettled(pending);
-      await commitChain;
-      const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-      // An unfinished message (dead-letter publish failed, or drain interrupted a
-      // retry) stays uncommitted: throwing makes kafkajs re-fetch from the last commit.
+      const settled = await abortable(Promise.allSettled(pending), this.graceOver.signal);
+      if (!settled.completed) {
+        this.options.logger.warn({ topic, partition, inFlight: tracker.inFlight }, 'shutdown grace over: leaving in-flight messages uncommitted (they are redelivered)');
+        return;
+      }
+      const committed = await abortable(committer.flush(), this.graceOver.signal);
+      if (committed.completed && committed.value === 'group-lost') return;
+      // A rebalance: return at once (no error, no kafkajs retry backoff) so kafkajs rejoins in time.
+      if (rebalanced.aborted) return;
+      const failure = settled.value.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+      // An unfinished message (dead-letter send failed after its retries, or drain
+      // interrupted a retry) stays unresolved, so kafkajs fetches it again; throwing
+      // makes kafkajs back off first instead of re-fetching at once.
       if (failure && !(failure.reason instanceof DrainInterrupted)) throw failure.reason;
     } finally {
+      batchOver = true;
       clearInterval(beat);
+      committer.close();
     }
+  }
+
+  /** A heartbeat or commit said the group is rebalancing: batches of this generation stop starting messages. */
+  private onRebalance(source: 'heartbeat' | 'commit', error: unknown): void {
+    if (this.rebalance.signal.aborted) return;
+    this.options.logger.warn({ source, err: error, inFlight: this.limiter.inFlight }, 'group rebalancing: finishing in-flight messages, starting no more until rejoined');
+    this.rebalance.abort();
+  }
+
+  private onCommitError(where: { topic: string; partition: number }, error: unknown, attempt: number, action: CommitErrorAction): void {
+    this.notify('clientError', 'kafka', error);
+    const fields = { ...where, attempt, err: error };
+    if (action === 'retry') this.options.logger.warn(fields, 'offset commit failed, retrying');
+    else if (action === 'group-lost') {
+      this.options.logger.warn(fields, 'offset commit refused: the group generation is over; uncommitted messages are redelivered');
+      this.onRebalance('commit', error);
+    } else this.options.logger.error(fields, 'offset commit failed; left to a later commit, or redelivered');
   }
 
   /** Runs one message to a settled state: outputs acknowledged, or dead-lettered. */
@@ -310,7 +416,7 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
   private async sendOutputs(outputs: StageOutput[], context: OutboundContext, stageMs: number): Promise<void> {
     const byTopic = new Map<string, Message[]>();
     for (const output of outputs) {
-      const topic = this.topicFor(output.topic);
+      const topic = this.topicFor(output.topic ?? STAGE_OUTPUT);
       const kafkaMessage = await buildOutbound(output, context, this.options.stage, stageMs, this.options.limits, this.options.claims);
       const messages = byTopic.get(topic);
       if (messages) messages.push(kafkaMessage);
@@ -350,14 +456,13 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
   private async deadLetter(origin: MessageOrigin, message: KafkaMessage, error: ClassifiedError, attempts: number): Promise<void> {
     const { stage, logger, deadLetterHook } = this.options;
     const dlq = deadLetterTopic(origin.topic);
-    await this.requireProducer().send({
-      topic: dlq,
-      acks: -1,
-      messages: [buildDeadLetter(message, origin, error, stage, attempts)],
-    });
+    await this.sendDeadLetter(dlq, buildDeadLetter(message, origin, error, stage, attempts), origin);
     const requestId = headerString(message.headers ?? {}, CloudEventHeader.id) ?? message.key?.toString('utf8');
     logger.warn({ requestId, origin, code: error.code, error: error.message, attempts, dlq }, 'message dead-lettered');
-    if (deadLetterHook) {
+    if (!deadLetterHook) return;
+    // From here on the dead letter is acknowledged: a failure must not fail the
+    // message, whose redelivery would write a second dead letter.
+    try {
       let timings: Record<string, number> = {};
       try {
         timings = parseTimings(message.headers ?? {});
@@ -368,6 +473,31 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
       if (outputs.length > 0 && requestId) {
         const traceparent = headerString(message.headers ?? {}, CloudEventHeader.traceparent);
         await this.publish(outputs, { id: requestId, traceparent, timings }, 0);
+      }
+    } catch (hookError) {
+      logger.error({ requestId, origin, err: hookError, dlq }, 'dead-letter hook failed; the message stays dead-lettered and is not retried');
+      this.notify('deadLetterHookFailed', origin, hookError);
+    }
+  }
+
+  /**
+   * Sends a dead letter (acks=-1), retrying with backoff (the handler is not
+   * run again). Every failure is logged and reported as a Kafka client error;
+   * after the last attempt the error is thrown and the message, unfinished,
+   * is fetched again. A drain interrupts the waits (DrainInterrupted).
+   */
+  private async sendDeadLetter(dlq: string, record: Message, origin: MessageOrigin): Promise<void> {
+    const policy = this.options.deadLetterRetry ?? defaultDeadLetterRetry;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.requireProducer().send({ topic: dlq, acks: -1, messages: [record] });
+        return;
+      } catch (error) {
+        this.notify('clientError', 'kafka', error);
+        const last = attempt >= policy.maxAttempts;
+        this.options.logger.error({ origin, dlq, attempt, err: error }, last ? 'dead-letter send failed; the message stays uncommitted and is fetched again' : 'dead-letter send failed, retrying');
+        if (last) throw error;
+        await this.sleepUnlessDraining(backoffDelayMs(policy, attempt));
       }
     }
   }
@@ -403,14 +533,38 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
   /**
    * Graceful stop: no new messages start, in-flight ones finish (their offsets
    * are committed through the batch payload), then the consumer leaves the group.
+   *
+   * Returns within `graceMs` plus `disconnectTimeoutMs` (default 5 s) even if a
+   * handler never finishes: once the grace is over, the batches stop waiting
+   * for their in-flight messages (left uncommitted, so they are redelivered),
+   * and leaving the group and closing the clients is bounded too. Calling it
+   * again returns the first drain.
    */
-  async drain(graceMs = 30_000): Promise<void> {
-    if (this.draining) return;
+  drain(graceMs = 30_000): Promise<void> {
+    this.drained ??= this.drainOnce(graceMs);
+    return this.drained;
+  }
+
+  private async drainOnce(graceMs: number): Promise<void> {
+    const { logger } = this.options;
     this.draining = true;
-    this.options.logger.info({ inFlight: this.limiter.inFlight }, 'draining');
-    await Promise.race([this.limiter.idle(), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
-    await this.consumer?.disconnect();
-    await this.producer?.disconnect();
+    this.drainStarted.abort();
+    logger.info({ inFlight: this.limiter.inFlight, graceMs }, 'draining');
+    const graceTimer = setTimeout(() => this.graceOver.abort(), graceMs);
+    const idle = await abortable(this.limiter.idle(), this.graceOver.signal);
+    clearTimeout(graceTimer);
+    if (!idle.completed) logger.warn({ inFlight: this.limiter.inFlight, graceMs }, 'shutdown grace over with messages still in flight; they stay uncommitted');
+    const deadline = AbortSignal.timeout(this.options.disconnectTimeoutMs ?? 5_000);
+    // kafkajs' disconnect waits for running batches (their commits) to return; past the deadline, stop waiting.
+    deadline.addEventListener('abort', () => this.graceOver.abort(), { once: true });
+    for (const [name, client] of [['consumer', this.consumer], ['producer', this.producer]] as const) {
+      if (!client) continue;
+      const closed = await abortable(
+        client.disconnect().catch((error: unknown) => logger.warn({ err: error, client: name }, 'kafka disconnect failed')),
+        deadline,
+      );
+      if (!closed.completed) logger.warn({ client: name }, 'kafka disconnect did not finish in time; going on');
+    }
     this.joined = false;
     this.notify('stopped');
   }

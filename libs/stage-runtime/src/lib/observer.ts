@@ -40,6 +40,12 @@ export interface StageObserver {
   /** Lag seen at fetch time: high watermark minus the batch's last offset, per partition. */
   partitionLag?(topic: string, partition: number, lag: number): void;
   clientError?(client: 'kafka' | 'redis', error: unknown): void;
+  /**
+   * The dead-letter hook (or publishing its outputs) failed after the dead
+   * letter was acknowledged. The message still counts as dead-lettered and is
+   * committed: retrying it would write a second dead letter.
+   */
+  deadLetterHookFailed?(origin: MessageOrigin, error: unknown): void;
 }
 
 /** What a dead-letter hook learns about a failed message (after the DLQ has it). */

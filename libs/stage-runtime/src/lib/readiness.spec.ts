@@ -28,4 +28,24 @@ describe('ReadinessRegistry', () => {
     expect(report.ready).toBe(ready);
     expect(Object.keys(report.checks)).toEqual(Object.keys(checks));
   });
+
+  it('is live without liveness checks, and not live once one fails, throws or hangs', async () => {
+    const registry = new ReadinessRegistry();
+    expect(await registry.liveness(20)).toEqual({ live: true, checks: {} });
+    let consumerAlive = true;
+    registry.registerLiveness('kafka-consumer', () => consumerAlive);
+    expect(await registry.liveness(20)).toEqual({ live: true, checks: { 'kafka-consumer': true } });
+    consumerAlive = false;
+    expect(await registry.liveness(20)).toEqual({ live: false, checks: { 'kafka-consumer': false } });
+    consumerAlive = true;
+    registry.registerLiveness('hangs', () => new Promise<boolean>(() => undefined));
+    expect((await registry.liveness(20)).live).toBe(false);
+  });
+
+  it('keeps liveness and readiness apart', async () => {
+    const registry = new ReadinessRegistry();
+    registry.register('redis', () => false);
+    expect((await registry.liveness(20)).live).toBe(true);
+    expect((await registry.report(20)).ready).toBe(false);
+  });
 });
