@@ -89,7 +89,7 @@ describe('a stage process (runStage)', () => {
 
   it('ends on SIGTERM within its grace although a handler never finishes, leaving that message uncommitted', async () => {
     running = spawnStage(settingsFor(prefix, 'hang'));
-    await waitFor('the stage to consume', () => running!.lines.includes('stage consuming'));
+    await waitFor('the stage to run', () => running!.lines.includes('signal handlers installed'));
     await sendTexts(producer, topic, ['never finishes']);
     await waitFor('the handler to start', () => running!.lines.some((l) => l.startsWith('HANDLER_STARTED')));
 
@@ -102,7 +102,7 @@ describe('a stage process (runStage)', () => {
 
   it('exits (1) through the hard timer when closing the app hangs after the drain', async () => {
     running = spawnStage(settingsFor(prefix, 'stuck'), 'stuck-shutdown');
-    await waitFor('the stage to consume', () => running!.lines.includes('stage consuming'));
+    await waitFor('the stage to run', () => running!.lines.includes('signal handlers installed'));
 
     running.child.kill('SIGTERM');
     expect(await within('the stage process to exit after SIGTERM', running.exited)).toBe(1);
@@ -111,7 +111,7 @@ describe('a stage process (runStage)', () => {
 
   it('exits (1) by itself when its Kafka consumer crashed for good', async () => {
     running = spawnStage(settingsFor(prefix, 'crashing'), 'crash');
-    await waitFor('the stage to consume', () => running!.lines.includes('stage consuming'));
+    await waitFor('the stage to run', () => running!.lines.includes('signal handlers installed'));
     await sendTexts(producer, topic, ['a batch to crash on']);
 
     expect(await within('the stage process to exit after the crash', running.exited)).toBe(1);

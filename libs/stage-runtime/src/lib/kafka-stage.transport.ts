@@ -173,9 +173,10 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
     return !this.crashed;
   }
 
-  /** Called once the consumer crashed for good (see isLive), e.g. to exit the process. */
+  /** Called once the consumer crashed for good (see isLive), e.g. to exit the process; at once if it already has. */
   onFatal(listener: (error: Error) => void): void {
     this.fatalListeners.push(listener);
+    if (this.crashed) listener(this.crashed);
   }
 
   get inFlight(): number {

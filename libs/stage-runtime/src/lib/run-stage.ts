@@ -116,7 +116,8 @@ export async function runStage(module: Type<unknown>, hooks: StageHooks = {}, op
     process.exit(1);
   }
   const logger = running.app.get<Logger>(STAGE_LOGGER);
-  const hardExitMs = running.app.get<StageRuntimeSettings>(STAGE_SETTINGS).shutdownGraceMs + SHUTDOWN_HARD_EXIT_SLACK_MS;
+  const { shutdownGraceMs } = running.app.get<StageRuntimeSettings>(STAGE_SETTINGS);
+  const hardExitMs = shutdownGraceMs + SHUTDOWN_HARD_EXIT_SLACK_MS;
   let exiting = false;
   const shutDown = (reason: string, code: number): void => {
     if (exiting) return;
@@ -134,6 +135,7 @@ export async function runStage(module: Type<unknown>, hooks: StageHooks = {}, op
     logger.fatal({ err: error }, 'kafka consumer crashed for good; exiting so the stage is restarted');
     shutDown('kafka consumer crashed', 1);
   });
+  logger.info({ shutdownGraceMs, hardExitMs }, 'signal handlers installed');
 }
 
 /**

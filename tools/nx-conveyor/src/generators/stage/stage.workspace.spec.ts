@@ -31,12 +31,19 @@ const EXPECTED_COMMANDS = {
   deploy: ['npm run generate'],
 };
 
-/** The README's code blocks marked `<!-- workspace test: <id> -->`. */
-function readmeBlocks(): Record<string, string> {
+/** A README's code blocks marked `<!-- workspace test: <id> -->`. */
+function readmeBlocks(text: string = readme): Record<string, string> {
   const blocks: Record<string, string> = {};
-  for (const m of readme.matchAll(/<!-- workspace test: ([\w-]+) -->\r?\n```\w*\r?\n([\s\S]*?)```/g)) blocks[m[1]] = m[2];
+  for (const m of text.matchAll(/<!-- workspace test: ([\w-]+) -->\r?\n```\w*\r?\n([\s\S]*?)```/g)) blocks[m[1]] = m[2];
   return blocks;
 }
+
+it("the root README's \"Add your own model\" blocks are the walkthrough's", () => {
+  const root = readmeBlocks(readFileSync(path.join(workspaceRoot, 'README.md'), 'utf8'));
+  const walkthrough = readmeBlocks();
+  expect(Object.keys(root).sort()).toEqual(['deploy', 'generate']);
+  for (const id of Object.keys(root)) expect(commandsOf(root[id])).toEqual(commandsOf(walkthrough[id]));
+});
 
 function commandsOf(block: string | undefined): string[] {
   return (block ?? '')
@@ -181,7 +188,13 @@ describe('the stage generator in a copy of the workspace (README walkthrough)', 
     const output = await ok(dir, EXPECTED_COMMANDS.deploy[0]);
     expect(output).toContain('k8s/base/ocr-denoise/deployment.yaml');
     expect(readFileSync(path.join(dir, 'compose.yaml'), 'utf8')).toContain('  ocr-denoise:\n');
-    expect(readFileSync(path.join(dir, 'docker', 'denoise.Dockerfile'), 'utf8')).toContain('RUN npx nx run denoise:build');
+    // Its image is docker/stage.Dockerfile with APP=denoise: no Dockerfile of its own.
+    expect(readFileSync(path.join(dir, 'compose.yaml'), 'utf8')).toContain('      dockerfile: docker/stage.Dockerfile\n      args:\n        APP: denoise\n');
+    expect(readFileSync(path.join(dir, 'tools/deploy/images.txt'), 'utf8')).toMatch(/^denoise docker\/stage\.Dockerfile -$/m);
+    expect(existsSync(path.join(dir, 'docker', 'denoise.Dockerfile'))).toBe(false);
+    expect(JSON.parse(readFileSync(path.join(dir, 'apps/denoise/project.json'), 'utf8')).targets.image.options.command).toBe(
+      'tools/deploy/build-images.sh --images {projectName}',
+    );
     expect(readFileSync(path.join(dir, 'docker/kafka/topics.txt'), 'utf8')).toMatch(/^ocr\.denoise /m);
     await ok(dir, 'npm run generate -- --check');
   }, 120_000);
