@@ -1,8 +1,11 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { findFreePort } from '@conveyor/kafka-local';
+import { kafkaBrokers, redisUrl, uniqueName, waitFor } from '@conveyor/testing';
+import { Kafka, logLevel } from 'kafkajs';
 import { insertStage } from './pipeline-source';
 
 /**
@@ -10,7 +13,8 @@ import { insertStage } from './pipeline-source';
  * real: a copy of the repository (tracked and new files, node_modules linked),
  * `nx g` there, then the app's build, type check, lint and tests, the pipeline
  * definitions loaded, the built app started, the README's handler checked and
- * the deployment files generated (`npm start` alone is not run: it needs Kafka).
+ * the built stage run on this test run's Kafka and Redis under its pipeline's
+ * topics, and the deployment files generated.
  * The commands are taken from the README's `workspace test` blocks, which must
  * say exactly what is expected below.
  */
@@ -176,6 +180,52 @@ describe('the stage generator in a copy of the workspace (README walkthrough)', 
     expect(ran.output).not.toContain('PIPELINE/STAGE');
     expect(ran.code).toBe(78);
   }, 60_000);
+
+  it('runs the generated stage on the real Kafka and Redis, bound to its topics by the pipeline definition', async () => {
+    requireGenerated();
+    const prefix = `${uniqueName('gen')}.`;
+    const httpPort = await findFreePort();
+    const kafka = new Kafka({ clientId: 'generator-test', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    const topics = ['ocr.preprocessed', 'ocr.denoise', 'ocr.preprocessed.dlq', 'ocr.results'].map((t) => prefix + t);
+    await admin.createTopics({ waitForLeaders: true, topics: topics.map((topic) => ({ topic, numPartitions: 1 })) });
+    const stage = spawn(process.execPath, ['dist/apps/denoise/apps/denoise/src/main.js'], {
+      cwd: dir,
+      // PIPELINE/STAGE as the launcher, compose and Kubernetes set them.
+      env: { ...childEnv, PIPELINE: 'ocr', STAGE: 'denoise', KAFKA_BROKERS: kafkaBrokers().join(','), REDIS_URL: redisUrl(), TOPIC_PREFIX: prefix, HTTP_PORT: String(httpPort), LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let log = '';
+    stage.stdout?.on('data', (d: Buffer) => (log += d.toString()));
+    stage.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+    const consumer = kafka.consumer({ groupId: uniqueName('gen-out') });
+    const producer = kafka.producer();
+    try {
+      await waitFor('the generated stage to be ready', async () => (await fetch(`http://127.0.0.1:${httpPort}/health/ready`).then((r) => r.ok, () => false)) || stage.exitCode !== null, 120_000, () => log);
+      expect({ exited: stage.exitCode, log: stage.exitCode === null ? '' : log }).toEqual({ exited: null, log: '' });
+      const received: Array<{ value: string; type?: string }> = [];
+      await consumer.connect();
+      await consumer.subscribe({ topic: `${prefix}ocr.denoise`, fromBeginning: true });
+      await consumer.run({ eachMessage: async ({ message }) => void received.push({ value: message.value?.toString() ?? '', type: message.headers?.['ce_type']?.toString() }) });
+      await producer.connect();
+      await producer.send({
+        topic: `${prefix}ocr.preprocessed`,
+        messages: [{ key: 'gen-1', value: Buffer.from('payload'), headers: { ce_specversion: '1.0', ce_id: 'gen-1', ce_source: '/test', ce_type: 'conveyor.ocr.preprocessed.v1', 'content-type': 'application/octet-stream' } }],
+      });
+      await waitFor('the pass-through output on ocr.denoise', () => received.length > 0, 60_000, () => log);
+      expect(received[0]).toEqual({ value: 'payload', type: 'conveyor.ocr.denoise.v1' });
+      const exited = new Promise<number | null>((resolve) => stage.once('exit', (code) => resolve(code)));
+      stage.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      if (stage.exitCode === null) stage.kill('SIGKILL');
+      await consumer.disconnect().catch(() => undefined);
+      await producer.disconnect().catch(() => undefined);
+      await admin.deleteTopics({ topics }).catch(() => undefined);
+      await admin.disconnect();
+    }
+  }, 240_000);
 
   it("compiles and lints the README's handler", async () => {
     requireGenerated();
