@@ -4,6 +4,7 @@ import {
   durationMs,
   kafkaNameVar,
   logLevelVar,
+  nonNegativeInt,
   portVar,
   patternVar,
   positiveInt,
@@ -94,6 +95,18 @@ export function stageRuntimeConfigSchema(defaults: { clientId: string; httpPort:
       .prefault('3')
       .describe('Attempts for a transient failure before the message is dead-lettered.'),
     RETRY_BACKOFF_MS: durationMs().prefault('200').describe('First retry delay; doubles per attempt (with jitter) up to 5 s.'),
+    KAFKA_SESSION_TIMEOUT_MS: durationMs()
+      .prefault('30000')
+      .describe("How long Kafka waits for a silent stage process before giving its partitions to the others (the broker allows 6 s to 5 min)."),
+    REBALANCE_TIMEOUT_MS: durationMs()
+      .prefault('60000')
+      .describe('How long a rebalance waits for every member to rejoin; must cover the slowest message in flight.'),
+    POISON_MAX_CRASHES: nonNegativeInt({ max: 100 })
+      .prefault('2')
+      .describe('An input in flight when stage processes died this many times is dead-lettered as `POISON` without running the handler; 0 turns it off.'),
+    POISON_MARKER_TTL_SECONDS: positiveInt()
+      .prefault('86400')
+      .describe('How long an attempt marker (`conveyor:attempts:…`, kept in Redis while an input is worked on) outlives a process that died.'),
     PIPELINE: kafkaNameVar().optional().describe('Pipeline this process serves (default: the first pipeline that uses the app).'),
     STAGE: kafkaNameVar().optional().describe("Stage of that pipeline this process runs (default: the pipeline's first stage run by the app)."),
   });

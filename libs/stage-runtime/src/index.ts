@@ -1,3 +1,4 @@
+export * from './lib/attempt-markers';
 export * from './lib/backoff';
 export * from './lib/claim-check';
 export * from './lib/concurrency-limiter';

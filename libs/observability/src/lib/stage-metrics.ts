@@ -18,6 +18,7 @@ export class StageMetrics {
   readonly produced: Counter<'topic'>;
   readonly failed: Counter<'topic' | 'code'>;
   readonly deadLettered: Counter<'topic' | 'code'>;
+  readonly deadLetterHookFailures: Counter<'topic'>;
   readonly clientErrors: Counter<'client'>;
   readonly stageDuration: Histogram<'topic' | 'outcome'>;
   readonly modelRun: Histogram<'model' | 'provider'>;
@@ -52,6 +53,12 @@ export class StageMetrics {
       name: 'conveyor_messages_dead_lettered_total',
       help: 'Messages sent to <topic>.dlq, by input topic and error code.',
       labelNames: ['topic', 'code'],
+      registers,
+    });
+    this.deadLetterHookFailures = new Counter({
+      name: 'conveyor_dead_letter_hook_failures_total',
+      help: 'Dead-lettered messages whose failed result could not be written or announced (the dead letter itself is in <topic>.dlq).',
+      labelNames: ['topic'],
       registers,
     });
     this.clientErrors = new Counter({

@@ -267,6 +267,7 @@ describe('StageTelemetry metrics', () => {
     telemetry.inFlightChanged(4, 2);
     telemetry.partitionLag('ocr.regions', 3, 17);
     telemetry.clientError('redis');
+    telemetry.deadLetterHookFailed(origin, new Error('redis down'));
     telemetry.observeModelRun('recognition', 'cuda', 0.02);
     await telemetry.modelRun('recognition', 'cpu', async () => undefined);
 
@@ -287,6 +288,7 @@ describe('StageTelemetry metrics', () => {
     expect(v('conveyor_queue_depth')).toBe(2);
     expect(v('conveyor_consumer_lag', { topic: 'ocr.regions', partition: '3' })).toBe(17);
     expect(v('conveyor_client_errors_total', { client: 'redis' })).toBe(1);
+    expect(v('conveyor_dead_letter_hook_failures_total', { topic: 'ocr.regions' })).toBe(1);
     expect(v('conveyor_model_run_seconds_count', { model: 'recognition', provider: 'cuda' })).toBe(1);
     expect(v('conveyor_model_run_seconds_bucket', { model: 'recognition', provider: 'cuda', le: '0.025' })).toBe(1);
     expect(v('conveyor_model_run_seconds_count', { model: 'recognition', provider: 'cpu' })).toBe(1);

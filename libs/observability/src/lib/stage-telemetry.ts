@@ -176,6 +176,11 @@ export class StageTelemetry implements StageObserver, OnApplicationShutdown {
     span?.setStatus({ code: SpanStatusCode.ERROR, message: `${error.code}: ${error.message}` });
   }
 
+  /** The dead letter is in the DLQ, but its failed result was not written: the request's producer may never hear back. */
+  deadLetterHookFailed(origin: MessageOrigin, _error?: unknown): void {
+    this.metrics.deadLetterHookFailures.inc({ topic: origin.topic });
+  }
+
   outputsProduced(topic: string, count: number): void {
     this.metrics.produced.inc({ topic }, count);
   }

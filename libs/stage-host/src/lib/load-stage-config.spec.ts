@@ -32,6 +32,9 @@ describe('loadStageConfig', () => {
       maxInFlight: 3,
       batch: { maxSize: 4, maxWaitMs: 10 },
       httpPort: 8080,
+      rebalanceTimeoutMs: 60_000,
+      sessionTimeoutMs: 30_000,
+      poison: { maxCrashes: 2, markerTtlSeconds: 86_400 },
     });
     expect(context.binding.resultKeyPrefix).toBe('conveyor:redact:result:');
     expect(stageConfig).toEqual({ DETECT_SIDE: 1280 });
@@ -44,6 +47,16 @@ describe('loadStageConfig', () => {
     ['no PIPELINE: the first pipeline that runs the app', {}, 960],
   ])('%s', (_name, env, expected) => {
     expect(loadStageConfig(detector, pipelines, env).stageConfig['DETECT_SIDE']).toBe(expected);
+  });
+
+  it('passes the group timeouts and the poison quarantine from the environment to the runtime', () => {
+    const { settings } = loadStageConfig(detector, pipelines, {
+      REBALANCE_TIMEOUT_MS: '90s',
+      KAFKA_SESSION_TIMEOUT_MS: '6000',
+      POISON_MAX_CRASHES: '0',
+      POISON_MARKER_TTL_SECONDS: '600',
+    });
+    expect(settings).toMatchObject({ rebalanceTimeoutMs: 90_000, sessionTimeoutMs: 6_000, poison: { maxCrashes: 0, markerTtlSeconds: 600 } });
   });
 
   it('lists every bad variable, the stage’s own and the runtime’s, at once', () => {

@@ -54,6 +54,9 @@ export function loadStageConfig(app: StageApp, pipelines: readonly PipelineDefin
     claimTtlSeconds: c.CLAIM_TTL_SECONDS,
     maxMessageBytes: c.MAX_MESSAGE_BYTES,
     shutdownGraceMs: c.SHUTDOWN_GRACE_MS,
+    rebalanceTimeoutMs: c.REBALANCE_TIMEOUT_MS,
+    sessionTimeoutMs: c.KAFKA_SESSION_TIMEOUT_MS,
+    poison: { maxCrashes: c.POISON_MAX_CRASHES, markerTtlSeconds: c.POISON_MARKER_TTL_SECONDS },
     retry: { maxAttempts: c.RETRY_MAX_ATTEMPTS, initialBackoffMs: c.RETRY_BACKOFF_MS, maxBackoffMs: 5_000 },
     batch: { maxSize: c.BATCH_MAX_SIZE, maxWaitMs: c.BATCH_MAX_WAIT_MS },
   };

@@ -61,4 +61,42 @@ describe('ConcurrencyLimiter', () => {
     await waiting;
     expect(idle).toBe(true);
   });
+
+  it('grants an exclusive slot once nothing is in flight, and starts nothing else until it is released', async () => {
+    const changes: boolean[] = [];
+    const limiter = new ConcurrencyLimiter(3, (saturated) => changes.push(saturated));
+    await limiter.acquire();
+    const order: string[] = [];
+    const alone = limiter.acquireExclusive().then(() => order.push('alone'));
+    // Queued behind the exclusive request, although a slot is free: it is not starved.
+    const after = limiter.acquire().then(() => order.push('after'));
+    expect(changes).toEqual([true]); // a waiting exclusive request pauses fetching
+    await new Promise((r) => setTimeout(r, 5));
+    expect(order).toEqual([]);
+    limiter.release();
+    await alone;
+    expect(limiter.exclusive).toBe(true);
+    expect(limiter.inFlight).toBe(1);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(order).toEqual(['alone']);
+    limiter.release();
+    await after;
+    expect(order).toEqual(['alone', 'after']);
+    expect(limiter.exclusive).toBe(false);
+    expect(changes).toEqual([true, false]);
+    limiter.release();
+    await limiter.idle();
+  });
+
+  it('lets the requests behind an exclusive waiter go when it gives up', async () => {
+    const limiter = new ConcurrencyLimiter(2);
+    await limiter.acquire();
+    const controller = new AbortController();
+    const alone = limiter.acquireExclusive(controller.signal);
+    const next = limiter.acquire();
+    controller.abort();
+    expect(await alone).toBe(false);
+    expect(await next).toBe(true);
+    expect(limiter.inFlight).toBe(2);
+  });
 });

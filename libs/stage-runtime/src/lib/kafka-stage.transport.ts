@@ -11,6 +11,7 @@ import {
   type Producer,
 } from 'kafkajs';
 import { abortable } from './abortable';
+import type { AttemptMarkers, AttemptPosition } from './attempt-markers';
 import { backoffDelayMs, defaultRetryPolicy, shouldRetry, type RetryPolicy } from './backoff';
 import type { ClaimCheckStore } from './claim-check';
 import { ConcurrencyLimiter } from './concurrency-limiter';
@@ -71,6 +72,36 @@ export interface KafkaStageTransportOptions {
   kafka?: KafkaClientFactory;
   /** Overrides the batch options declared by handlers that ask for batches. */
   batchOverrides?: Partial<BatchOptions>;
+  /**
+   * Poison quarantine: attempt markers kept outside the process, and how
+   * many process deaths an input may cause before it is dead-lettered as
+   * `POISON` without running the handler (0 or absent: off).
+   */
+  poison?: { markers: AttemptMarkers; maxCrashes: number };
+  /**
+   * Names of the dependencies that are down now (e.g. `redis`). While one is,
+   * a transient failure is not counted as an attempt: the message waits for
+   * the dependency and is retried then, instead of being dead-lettered
+   * because of an outage.
+   */
+  unavailableDependencies?: () => readonly string[];
+}
+
+/** The code of an input dead-lettered because processes died working on it. */
+export const POISON_CODE = 'POISON';
+
+/** What the transport decided about a message before starting it (poison quarantine). */
+interface Admission {
+  /** Its attempt marker (absent: quarantine off, or the marker could not be written). */
+  position?: AttemptPosition;
+  /** Earlier processes that died working on it. */
+  crashes: number;
+  /** Dead-letter it as POISON without running the handler. */
+  poison: boolean;
+  /** Runs alone: a suspect, started while nothing else is in flight. */
+  alone: boolean;
+  /** Set once the message is settled (outputs acknowledged, or dead-lettered). */
+  settled?: boolean;
 }
 
 /** Nest's context for a stage handler (`@Ctx()`): the message's origin. */
@@ -87,8 +118,12 @@ interface Route {
   batcher?: MicroBatcher<StageMessage, StageResult>;
 }
 
-/** Thrown inside the loop when shutdown interrupts a retry: the message stays uncommitted. */
+/** Thrown inside the loop when shutdown (or a rebalance) interrupts a wait: the message stays uncommitted. */
 class DrainInterrupted extends Error {}
+
+/** How often a wait for a dependency looks again, and logs that it still waits. */
+const DEPENDENCY_POLL_MS = 250;
+const OUTAGE_LOG_EVERY_MS = 10_000;
 
 /** A failed dead-letter send: cheap retries first (the handler is not run again), then redelivery. */
 const defaultDeadLetterRetry: RetryPolicy = { maxAttempts: 5, initialBackoffMs: 200, maxBackoffMs: 5_000 };
@@ -128,6 +163,10 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
   private crashed: Error | undefined;
   private readonly fatalListeners: Array<(error: Error) => void> = [];
   private pausedForBackpressure = false;
+  /** Attempt markers of finished messages, cleared together (at each commit, and before a suspect runs alone). */
+  private finishedMarkers: AttemptPosition[] = [];
+  private clearing: Promise<void> = Promise.resolve();
+  private lastOutageLog = 0;
 
   private readonly clientId: string;
   private readonly groupId: string;
@@ -283,7 +322,10 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
     const stop = AbortSignal.any([this.drainStarted.signal, rebalanced]);
     let batchOver = false;
     const committer = new PartitionCommitter({
-      commit: (nextOffset) => commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }] }),
+      commit: async (nextOffset) => {
+        await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }] });
+        void this.clearFinishedMarkers();
+      },
       retry: this.options.commitRetry,
       onError: (error, attempt, action) => this.onCommitError({ topic, partition }, error, attempt, action),
     });
@@ -307,12 +349,22 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
           this.limiter.release();
           break;
         }
+        const origin: MessageOrigin = { topic: batch.topic, partition: batch.partition, offset: message.offset };
+        // Poison quarantine: mark the input before it starts (a suspect waits to run alone); holds no slot when undefined.
+        const admission = await this.admit(origin, stop);
+        if (!admission) break;
+        // A suspect waited for its turn to run alone and was counted: it runs.
+        if (stopping() && !admission.alone) {
+          this.limiter.release();
+          if (admission.crashes === 0) this.markerFinished(admission);
+          break;
+        }
         tracker.start(message.offset);
         this.notify('inFlightChanged', this.limiter.inFlight, route.batcher?.queued ?? 0);
-        const origin: MessageOrigin = { topic: batch.topic, partition: batch.partition, offset: message.offset };
         pending.push(
-          this.processMessage(route, origin, message)
+          this.processMessage(route, origin, message, admission, stop)
             .then(() => {
+              admission.settled = true;
               const resolved = tracker.complete(message.offset);
               // A message finishing after its batch was abandoned (shutdown) is left to redelivery.
               if (resolved === undefined || batchOver) return;
@@ -320,6 +372,9 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
               committer.request((BigInt(resolved) + 1n).toString());
             })
             .finally(() => {
+              // Finished, or left unfinished with the process still alive: either way it did not kill the process.
+              // A quarantined input keeps its mark until its dead letter is acknowledged.
+              if (!admission.poison || admission.settled) this.markerFinished(admission);
               this.limiter.release();
               this.notify('inFlightChanged', this.limiter.inFlight, route.batcher?.queued ?? 0);
             }),
@@ -343,7 +398,117 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
       batchOver = true;
       clearInterval(beat);
       committer.close();
+      void this.clearFinishedMarkers();
     }
+  }
+
+  /**
+   * Poison quarantine, before a message starts (holding a slot): marks it in
+   * Redis. An input whose mark shows that processes died working on it
+   * `maxCrashes` times is dead-lettered as POISON without running the
+   * handler. One with fewer deaths is a suspect: a process died while it was
+   * in flight, perhaps beside the real culprit. It runs alone, once nothing
+   * else is in flight and the marks of finished messages are cleared, so a
+   * death now is blamed on it alone.
+   *
+   * Resolves undefined, holding no slot, when the batch must stop meanwhile.
+   */
+  private async admit(origin: MessageOrigin, stop: AbortSignal): Promise<Admission | undefined> {
+    const poison = this.options.poison;
+    const unguarded: Admission = { crashes: 0, poison: false, alone: false };
+    if (!poison || poison.maxCrashes <= 0) return unguarded;
+    const position: AttemptPosition = { groupId: this.groupId, ...origin };
+    const crashes = await this.withMarkers(() => poison.markers.start(position), stop);
+    if (crashes === 'stopped') {
+      this.limiter.release();
+      return undefined;
+    }
+    if (crashes === 'failed') return unguarded;
+    if (crashes === 0) return { position, crashes, poison: false, alone: false };
+    if (crashes >= poison.maxCrashes) return { position, crashes, poison: true, alone: false };
+    this.options.logger.warn({ origin, crashes }, 'a stage process died while this input was in flight: running it alone');
+    this.limiter.release();
+    if (!(await this.limiter.acquireExclusive(stop))) return undefined;
+    await this.clearFinishedMarkers();
+    const counted = await this.withMarkers(() => poison.markers.restart(position), stop);
+    if (counted === 'stopped') {
+      this.limiter.release();
+      return undefined;
+    }
+    const now = counted === 'failed' ? crashes : counted;
+    return { position, crashes: now, poison: now >= poison.maxCrashes, alone: true };
+  }
+
+  /**
+   * Runs an attempt-marker call. While a dependency is down it waits and
+   * tries again (the message needs Redis anyway); any other failure leaves
+   * the message unguarded (`failed`) rather than blocking the partition.
+   */
+  private async withMarkers<T>(call: () => Promise<T>, stop: AbortSignal): Promise<T | 'failed' | 'stopped'> {
+    for (;;) {
+      try {
+        return await call();
+      } catch (error) {
+        this.notify('clientError', 'redis', error);
+        const down = this.unavailable();
+        if (down.length === 0) {
+          this.options.logger.warn({ err: error }, 'attempt marker failed: this message runs without poison quarantine');
+          return 'failed';
+        }
+        this.logOutage(down, error);
+        if (!(await this.dependenciesBack(stop))) return 'stopped';
+      }
+    }
+  }
+
+  private markerFinished(admission: Admission): void {
+    if (admission.position) this.finishedMarkers.push(admission.position);
+  }
+
+  /** Clears the marks of finished messages (one Redis call); calls queue behind each other. A failure keeps them for the next call. */
+  private clearFinishedMarkers(): Promise<void> {
+    const markers = this.options.poison?.markers;
+    if (!markers) return Promise.resolve();
+    this.clearing = this.clearing.then(async () => {
+      const batch = this.finishedMarkers;
+      if (batch.length === 0) return;
+      this.finishedMarkers = [];
+      try {
+        await markers.clear(batch);
+      } catch (error) {
+        this.notify('clientError', 'redis', error);
+        this.options.logger.debug({ err: error, markers: batch.length }, 'clearing attempt markers failed; trying again later');
+        // Kept for the next call, within reason: marks left behind expire on their own.
+        if (this.finishedMarkers.length < 10_000) this.finishedMarkers.push(...batch);
+      }
+    });
+    return this.clearing;
+  }
+
+  private unavailable(): readonly string[] {
+    try {
+      return this.options.unavailableDependencies?.() ?? [];
+    } catch {
+      return [];
+    }
+  }
+
+  private logOutage(down: readonly string[], error: unknown, origin?: MessageOrigin): void {
+    if (Date.now() - this.lastOutageLog < OUTAGE_LOG_EVERY_MS) return;
+    this.lastOutageLog = Date.now();
+    this.options.logger.warn(
+      { unavailable: down, origin, err: error, inFlight: this.limiter.inFlight },
+      `${down.join(', ')} unavailable: messages wait for it and are retried then (the wait does not count as an attempt)`,
+    );
+  }
+
+  /** Waits until no dependency is down; false if `stop` (drain, rebalance) came first. */
+  private async dependenciesBack(stop: AbortSignal): Promise<boolean> {
+    while (this.unavailable().length > 0) {
+      if (stop.aborted || this.draining) return false;
+      await new Promise((resolve) => setTimeout(resolve, DEPENDENCY_POLL_MS));
+    }
+    return !(stop.aborted || this.draining);
   }
 
   /** A heartbeat or commit said the group is rebalancing: batches of this generation stop starting messages. */
@@ -363,27 +528,52 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
     } else this.options.logger.error(fields, 'offset commit failed; left to a later commit, or redelivered');
   }
 
-  /** Runs one message to a settled state: outputs acknowledged, or dead-lettered. */
-  private async processMessage(route: Route, origin: MessageOrigin, message: KafkaMessage): Promise<void> {
+  /**
+   * Runs one message to a settled state: outputs acknowledged, or
+   * dead-lettered. A transient failure while a dependency is down waits for
+   * it and does not count as an attempt. `stop` (drain, rebalance) ends such
+   * a wait, leaving the message unfinished.
+   */
+  private async processMessage(route: Route, origin: MessageOrigin, message: KafkaMessage, admission: Admission, stop: AbortSignal): Promise<void> {
     const observer = this.options.observer;
     const started = performance.now();
     this.notify('messageReceived', origin);
     const work = async (): Promise<void> => {
-      for (let attempt = 1; ; attempt += 1) {
+      if (admission.poison) {
+        const maxCrashes = this.options.poison?.maxCrashes ?? 0;
+        const poison: ClassifiedError = {
+          code: POISON_CODE,
+          message: `stage processes died ${admission.crashes} times while working on this input (limit ${maxCrashes}); quarantined without running the handler again`,
+          retriable: false,
+        };
+        await this.step('dead-letter', { 'conveyor.error_code': POISON_CODE }, () => this.deadLetter(origin, message, poison, admission.crashes, stop));
+        this.notify('messageDeadLettered', origin, poison);
+        this.notify('messageSettled', origin, 'dead-lettered', performance.now() - started, 0);
+        return;
+      }
+      for (let attempt = 1; ; ) {
         try {
           const outputs = await this.handleOnce(route, origin, message, attempt, started);
           this.notify('messageSettled', origin, 'ok', performance.now() - started, outputs);
           return;
         } catch (error) {
           const classified = classifyError(error);
+          const down = classified.retriable ? this.unavailable() : [];
+          if (down.length > 0) {
+            this.notify('messageRetried', origin, classified, attempt);
+            this.logOutage(down, error, origin);
+            if (!(await this.dependenciesBack(stop))) throw new DrainInterrupted('shutdown or a rebalance interrupted the wait for a dependency');
+            continue;
+          }
           if (shouldRetry(this.retry, attempt, classified.retriable)) {
             this.notify('messageRetried', origin, classified, attempt);
             this.options.logger.warn({ origin, attempt, code: classified.code, err: error }, 'stage step failed, retrying');
             await this.sleepUnlessDraining(backoffDelayMs(this.retry, attempt));
+            attempt += 1;
             continue;
           }
           await this.step('dead-letter', { 'conveyor.error_code': classified.code }, () =>
-            this.deadLetter(origin, message, classified, attempt),
+            this.deadLetter(origin, message, classified, attempt, stop),
           );
           this.notify('messageDeadLettered', origin, classified);
           this.notify('messageSettled', origin, 'dead-lettered', performance.now() - started, 0);
@@ -454,7 +644,7 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
     return results as Array<StageResult | Error>;
   }
 
-  private async deadLetter(origin: MessageOrigin, message: KafkaMessage, error: ClassifiedError, attempts: number): Promise<void> {
+  private async deadLetter(origin: MessageOrigin, message: KafkaMessage, error: ClassifiedError, attempts: number, stop: AbortSignal): Promise<void> {
     const { stage, logger, deadLetterHook } = this.options;
     const dlq = deadLetterTopic(origin.topic);
     await this.sendDeadLetter(dlq, buildDeadLetter(message, origin, error, stage, attempts), origin);
@@ -462,22 +652,32 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
     logger.warn({ requestId, origin, code: error.code, error: error.message, attempts, dlq }, 'message dead-lettered');
     if (!deadLetterHook) return;
     // From here on the dead letter is acknowledged: a failure must not fail the
-    // message, whose redelivery would write a second dead letter.
+    // message, whose redelivery would write a second dead letter. The hook
+    // alone is tried again once a dependency that was down is back.
+    let timings: Record<string, number> = {};
     try {
-      let timings: Record<string, number> = {};
+      timings = parseTimings(message.headers ?? {});
+    } catch {
+      // A malformed timings header is one more symptom of the bad input; don't let it hide the failure.
+    }
+    for (;;) {
       try {
-        timings = parseTimings(message.headers ?? {});
-      } catch {
-        // A malformed timings header is one more symptom of the bad input; don't let it hide the failure.
+        const outputs = outputsOf(await deadLetterHook.onDeadLetter({ requestId, origin, error, stage, attempts, timings }));
+        if (outputs.length > 0 && requestId) {
+          const traceparent = headerString(message.headers ?? {}, CloudEventHeader.traceparent);
+          await this.publish(outputs, { id: requestId, traceparent, timings }, 0);
+        }
+        return;
+      } catch (hookError) {
+        const down = this.unavailable();
+        if (down.length > 0) {
+          this.logOutage(down, hookError, origin);
+          if (await this.dependenciesBack(stop)) continue;
+        }
+        logger.error({ requestId, origin, err: hookError, dlq }, 'dead-letter hook failed; the message stays dead-lettered and is not retried');
+        this.notify('deadLetterHookFailed', origin, hookError);
+        return;
       }
-      const outputs = outputsOf(await deadLetterHook.onDeadLetter({ requestId, origin, error, stage, attempts, timings }));
-      if (outputs.length > 0 && requestId) {
-        const traceparent = headerString(message.headers ?? {}, CloudEventHeader.traceparent);
-        await this.publish(outputs, { id: requestId, traceparent, timings }, 0);
-      }
-    } catch (hookError) {
-      logger.error({ requestId, origin, err: hookError, dlq }, 'dead-letter hook failed; the message stays dead-lettered and is not retried');
-      this.notify('deadLetterHookFailed', origin, hookError);
     }
   }
 
@@ -566,6 +766,8 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
       );
       if (!closed.completed) logger.warn({ client: name }, 'kafka disconnect did not finish in time; going on');
     }
+    // Marks of messages finished during the drain: best effort, before the Redis client closes.
+    await abortable(this.clearFinishedMarkers(), AbortSignal.timeout(1_000));
     this.joined = false;
     this.notify('stopped');
   }

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import type { AddressInfo } from 'node:net';
+import { RedisAttemptMarkers } from './attempt-markers';
 import { RedisClaimCheckStore } from './claim-check';
 import type { KafkaClientFactory } from './kafka-clients';
 import { KafkaStageTransport } from './kafka-stage.transport';
@@ -22,6 +23,9 @@ export interface StageHooks {
   deadLetterHook?: Type<DeadLetterHook>;
   observer?: Type<StageObserver>;
 }
+
+/** Poison quarantine unless the settings say otherwise: two deaths, markers kept a day. */
+export const DEFAULT_POISON_SETTINGS = { maxCrashes: 2, markerTtlSeconds: 86_400 } as const;
 
 /** How the runtime itself is wired, for tests (production uses the defaults). */
 export interface StartStageOptions {
@@ -52,6 +56,7 @@ export async function startStage(module: Type<unknown>, hooks: StageHooks = {}, 
   const redis = app.get<Redis>(STAGE_REDIS);
   const observer = hooks.observer && app.get(hooks.observer, { strict: false });
   redis.on('error', (error: unknown) => observer?.clientError?.('redis', error));
+  const poison = settings.poison ?? DEFAULT_POISON_SETTINGS;
   const transport = new KafkaStageTransport({
     stage: settings.stage,
     brokers: settings.brokers,
@@ -61,11 +66,17 @@ export async function startStage(module: Type<unknown>, hooks: StageHooks = {}, 
     groupId: settings.groupId,
     maxInFlight: settings.maxInFlight,
     rebalanceTimeoutMs: settings.rebalanceTimeoutMs,
+    sessionTimeoutMs: settings.sessionTimeoutMs,
+    // Kafka's advice: heartbeats at most a third of the session timeout apart.
+    heartbeatIntervalMs: Math.min(3_000, Math.floor((settings.sessionTimeoutMs ?? 30_000) / 3)),
     kafka: options.kafka,
     limits: { claimCheckThresholdBytes: settings.claimCheckThresholdBytes, maxMessageBytes: settings.maxMessageBytes },
     claims: new RedisClaimCheckStore(redis, settings.claimTtlSeconds),
     retry: settings.retry,
     batchOverrides: settings.batch,
+    poison: poison.maxCrashes > 0 ? { markers: new RedisAttemptMarkers(redis, poison.markerTtlSeconds), maxCrashes: poison.maxCrashes } : undefined,
+    // Results, claim checks and attempt markers live in Redis: while it is down, messages wait for it instead of failing.
+    unavailableDependencies: () => (redis.status === 'ready' ? [] : ['redis']),
     deadLetterHook: hooks.deadLetterHook && app.get(hooks.deadLetterHook, { strict: false }),
     observer,
     logger,

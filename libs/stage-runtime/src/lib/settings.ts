@@ -29,6 +29,18 @@ export interface StageRuntimeSettings {
    * heartbeat reports the rebalance, so this must cover the slowest message.
    */
   rebalanceTimeoutMs?: number;
+  /**
+   * How long the group coordinator waits for a silent member before giving
+   * its partitions to the others (kafkajs `sessionTimeout`); default 30 s. A
+   * stage process that died holds its partitions this long.
+   */
+  sessionTimeoutMs?: number;
+  /**
+   * Poison quarantine (attempt markers in Redis): an input that was in flight
+   * when stage processes died `maxCrashes` times is dead-lettered as POISON
+   * without running the handler. 0 turns it off; default 2, markers kept a day.
+   */
+  poison?: { maxCrashes: number; markerTtlSeconds: number };
   retry: RetryPolicy;
   /** Overrides the batch options of handlers that ask for batches (per deployment: CPU vs GPU). */
   batch?: Partial<BatchOptions>;

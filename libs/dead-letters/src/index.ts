@@ -1,0 +1,3 @@
+export * from './lib/dead-letters';
+export * from './lib/replay';
+export * from './lib/dlq-command';
