@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { parseSince, runDlqList, runDlqReplay, runDlqShow, type DlqContext } from '@conveyor/dead-letters';
 import { findWorkspaceRoot } from '@conveyor/kafka-local';
 import { OcrExitCode, runOcrCommand, runRedactCommand } from '@conveyor/ocr-client';
 import { serviceName, selectPipelines } from '@conveyor/pipeline';
@@ -88,6 +89,13 @@ program
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
+    // Stages that die are restarted, and so is the local broker; only a broker that cannot be started again ends `up`.
+    void platform.failed.then((error) => {
+      if (stopping) return;
+      stopping = true;
+      process.stderr.write(`conveyor up: ${error.message}; the stages were stopped. Fix the cause and run it again.\n`);
+      platform.stop().finally(() => process.exit(1));
+    });
   });
 
 program
@@ -156,6 +164,85 @@ program
     }
     process.stdout.write(opts.json ? `${JSON.stringify(rows, null, 2)}\n` : formatStatusTable(rows));
     process.exit(rows.every((r) => r.ready) ? 0 : 1);
+  });
+
+/** `conveyor dlq …`: the context of every subcommand (the pipelines of --pipeline, else all). */
+function dlqContext(pipelineOption: string | undefined): DlqContext {
+  return {
+    brokers: brokers(),
+    redisUrl,
+    topicPrefix,
+    pipelines: selectPipelines(PIPELINES, pipelineNames(pipelineOption)),
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+  };
+}
+
+function sinceOption(value: string): Date {
+  try {
+    return parseSince(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+interface DlqFilterOptions {
+  pipeline?: string;
+  stage?: string;
+  code?: string;
+  since?: Date;
+  id?: string[];
+}
+
+const dlq = program
+  .command('dlq')
+  .description('dead letters: list them, show one, replay them to the topic they failed on (reads the <topic>.dlq topics of the pipelines)');
+
+dlq
+  .command('list')
+  .description('list dead letters, oldest first: stage, code, attempts, origin, time, and the request\'s current result')
+  .option('--pipeline <names>', 'pipelines, comma-separated (default: all)')
+  .option('--stage <stage>', 'only dead letters of this stage')
+  .option('--code <code>', 'only this error code (e.g. IMAGE_TOO_LARGE, POISON)')
+  .option('--since <time>', 'only dead letters written since: ISO date or time, or an age (30m, 2h, 7d)', sinceOption)
+  .option('--json', 'print them as JSON')
+  .action(async (opts: DlqFilterOptions & { json?: boolean }) => {
+    const filter = { stage: opts.stage, code: opts.code, since: opts.since };
+    process.exit(await runDlqList(dlqContext(opts.pipeline), { filter, json: Boolean(opts.json) }));
+  });
+
+dlq
+  .command('show')
+  .description('show the dead letters of a request (or the one at <dlq topic>/<partition>/<offset>): reason, origin, every header, current result')
+  .argument('<id>', 'a request id, or a dead letter\'s position as `dlq list --json` prints it')
+  .option('--pipeline <names>', 'pipelines to look in, comma-separated (default: all)')
+  .option('--save-value <file>', 'write the (newest) dead letter\'s payload bytes to <file>')
+  .option('--json', 'print them as JSON')
+  .action(async (id: string, opts: { pipeline?: string; saveValue?: string; json?: boolean }) => {
+    process.exit(await runDlqShow(dlqContext(opts.pipeline), { id, saveValue: opts.saveValue, json: Boolean(opts.json) }));
+  });
+
+dlq
+  .command('replay')
+  .description(
+    'publish dead letters again to the topic they failed on (original key, value and headers); a request\'s failed result ' +
+      'is deleted first so its new result is stored; requests that already have an ok result are skipped',
+  )
+  .option('--id <ids...>', 'request ids or dead-letter positions')
+  .option('--pipeline <names>', 'pipelines, comma-separated (default: all)')
+  .option('--stage <stage>', 'only dead letters of this stage')
+  .option('--code <code>', 'only this error code')
+  .option('--since <time>', 'only dead letters written since: ISO date or time, or an age (30m, 2h, 7d)', sinceOption)
+  .option('--all', 'every dead letter (needed when no other selection is given)')
+  .option('--dry-run', 'say what would be replayed, change nothing')
+  .option('--json', 'print the outcomes as JSON')
+  .action(async (opts: DlqFilterOptions & { all?: boolean; dryRun?: boolean; json?: boolean }) => {
+    if (!opts.all && !opts.id?.length && !opts.pipeline && !opts.stage && !opts.code && !opts.since) {
+      process.stderr.write('conveyor dlq replay: say which dead letters (--id, --pipeline, --stage, --code, --since), or --all\n');
+      process.exit(OcrExitCode.usage);
+    }
+    const filter = { ids: opts.id, stage: opts.stage, code: opts.code, since: opts.since };
+    process.exit(await runDlqReplay(dlqContext(opts.pipeline), { filter, dryRun: Boolean(opts.dryRun), json: Boolean(opts.json) }));
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {

@@ -1,4 +1,4 @@
-import { brokerProperties, newClusterId, renderLog4jConfig, renderProperties } from './broker-config';
+import { brokerProperties, jvmOptions, jvmOptionsFromEnv, newClusterId, renderLog4jConfig, renderProperties } from './broker-config';
 import { InvalidKafkaOptionsError } from './errors';
 
 describe('brokerProperties', () => {
@@ -94,5 +94,29 @@ describe('newClusterId', () => {
 
   it('gives different ids on each call', () => {
     expect(newClusterId()).not.toBe(newClusterId());
+  });
+});
+
+describe('jvmOptions', () => {
+  it('gives the heap, the serial collector and C1-only JIT by default', () => {
+    expect(jvmOptions()).toEqual([
+      '-Xms64m',
+      '-Xmx256m',
+      '-XX:+UseSerialGC',
+      '-XX:TieredStopAtLevel=1',
+      '-XX:+ExitOnOutOfMemoryError',
+      '-Djava.awt.headless=true',
+    ]);
+  });
+
+  it('puts extra flags last, so they override the defaults', () => {
+    const flags = jvmOptions({ min: '128m', max: '512m' }, ['-XX:-UseSerialGC', '-XX:+UseG1GC']);
+    expect(flags.slice(0, 2)).toEqual(['-Xms128m', '-Xmx512m']);
+    expect(flags[flags.length - 1]).toBe('-XX:+UseG1GC');
+  });
+
+  it('reads extra flags from CONVEYOR_KAFKA_JVM_OPTS', () => {
+    expect(jvmOptionsFromEnv({ CONVEYOR_KAFKA_JVM_OPTS: ' -XX:+UseG1GC  -XX:TieredStopAtLevel=4 ' })).toEqual(['-XX:+UseG1GC', '-XX:TieredStopAtLevel=4']);
+    expect(jvmOptionsFromEnv({})).toEqual([]);
   });
 });

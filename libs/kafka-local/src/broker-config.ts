@@ -63,6 +63,49 @@ export function brokerProperties(input: BrokerConfigInput): Record<string, strin
   return merged;
 }
 
+/** Heap of the local broker's JVM (-Xms / -Xmx). */
+export interface JvmHeap {
+  min: string;
+  max: string;
+}
+
+/**
+ * Heap of the local broker: a single-node development broker whose largest
+ * messages are requests of a few MiB (pages between stages travel as claim
+ * checks) needs far less than Kafka's production default of 1 GiB; 256 MiB
+ * keeps its resident size under 400 MB.
+ */
+export const DEFAULT_JVM_HEAP: JvmHeap = { min: '64m', max: '256m' };
+
+/**
+ * JVM flags of the local broker. Measured on the 2-core development machines
+ * (docs/architecture.md, "Kafka"): with the JVM's defaults (G1, tiered
+ * compilation up to C2) the freshly started broker spent a large share of its
+ * CPU in the C2 compiler thread and G1's concurrent threads while the
+ * pipeline ran, competing with the stages for two cores. The serial collector
+ * (a small heap needs no concurrent GC) and client-level JIT (C1 only) cut
+ * that; a broker at these message rates is bound by requests, not by peak
+ * code quality. `extra` flags come last, so they override these (HotSpot
+ * takes the last occurrence of a flag; another collector needs the serial one
+ * turned off first: `-XX:-UseSerialGC -XX:+UseG1GC`).
+ */
+export function jvmOptions(heap: JvmHeap = DEFAULT_JVM_HEAP, extra: readonly string[] = []): string[] {
+  return [
+    `-Xms${heap.min}`,
+    `-Xmx${heap.max}`,
+    '-XX:+UseSerialGC',
+    '-XX:TieredStopAtLevel=1',
+    '-XX:+ExitOnOutOfMemoryError',
+    '-Djava.awt.headless=true',
+    ...extra,
+  ];
+}
+
+/** Extra JVM flags from CONVEYOR_KAFKA_JVM_OPTS (whitespace-separated), appended after the defaults. */
+export function jvmOptionsFromEnv(env: Record<string, string | undefined>): string[] {
+  return (env['CONVEYOR_KAFKA_JVM_OPTS'] ?? '').split(/\s+/).filter((flag) => flag.length > 0);
+}
+
 export function renderProperties(properties: Record<string, string>): string {
   return `${Object.entries(properties)
     .map(([key, value]) => `${key}=${escapeValue(value)}`)

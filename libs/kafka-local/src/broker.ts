@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { brokerProperties, newClusterId, renderLog4jConfig, renderProperties, type PropertyValue } from './broker-config';
+import { brokerProperties, DEFAULT_JVM_HEAP, jvmOptions, jvmOptionsFromEnv, newClusterId, renderLog4jConfig, renderProperties, type PropertyValue } from './broker-config';
 import { BrokerStartError, BrokerStopError, InvalidKafkaOptionsError } from './errors';
 import { resolveJava } from './executables';
 import { startGuardian } from './guardian';
@@ -35,8 +35,10 @@ export interface StartKafkaOptions {
   cacheDir?: string;
   /** Environment for finding java/mvn and for the child processes (default process.env). */
   env?: Env;
-  /** JVM heap, as -Xms/-Xmx values. Default 128m / 512m. */
+  /** JVM heap, as -Xms/-Xmx values. Default DEFAULT_JVM_HEAP (64m / 256m). */
   heap?: { min: string; max: string };
+  /** JVM flags after the defaults of `jvmOptions` (and CONVEYOR_KAFKA_JVM_OPTS), overriding them. */
+  jvmOptions?: readonly string[];
   /** Limit for the broker to become ready. Default 120 s (a 2-core machine under load is slow). */
   startTimeoutMs?: number;
   /** Time between SIGTERM and SIGKILL on stop. Default 15 s. */
@@ -232,7 +234,7 @@ async function startOnce(input: StartOnceInput): Promise<KafkaHandle> {
     options.log?.(`Formatted KRaft storage in ${layout.kraftDir}`);
   }
 
-  const heap = options.heap ?? { min: '128m', max: '512m' };
+  const heap = options.heap ?? DEFAULT_JVM_HEAP;
   const outputFd = openSync(layout.jvmOutput, 'w');
   const started = Date.now();
   let child: ChildProcess;
@@ -240,10 +242,7 @@ async function startOnce(input: StartOnceInput): Promise<KafkaHandle> {
     child = spawn(
       java,
       [
-        `-Xms${heap.min}`,
-        `-Xmx${heap.max}`,
-        '-XX:+ExitOnOutOfMemoryError',
-        '-Djava.awt.headless=true',
+        ...jvmOptions(heap, [...jvmOptionsFromEnv(env), ...(options.jvmOptions ?? [])]),
         `-Dlog4j2.configurationFile=${layout.log4jFile}`,
         // Marks the process as ours (and which one) for ps, tests and humans.
         `-Dconveyor.kafka.dataDir=${layout.root}`,

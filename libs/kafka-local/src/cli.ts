@@ -38,7 +38,21 @@ export function parseCliArgs(argv: string[], workspaceRoot: string): CliOptions 
   };
 }
 
-async function main(): Promise<void> {
+/** Runs the broker until a signal (exit 0 once stopped) or until it dies on its own (exit 1, with its last log lines). */
+export async function main(): Promise<void> {
+  try {
+    await run();
+  } catch (error) {
+    if (error instanceof KafkaLocalError) {
+      console.error(`[kafka] ${error.name} (${error.code}): ${error.message}`);
+    } else {
+      console.error('[kafka] unexpected failure:', error);
+    }
+    process.exit(1);
+  }
+}
+
+async function run(): Promise<void> {
   const root = findWorkspaceRoot();
   const options = parseCliArgs(process.argv.slice(2), root);
   const log = (line: string): void => console.log(`[kafka] ${line}`);
@@ -76,18 +90,12 @@ async function main(): Promise<void> {
 
   const exit = await kafka.exited;
   if (!stopping) {
-    console.error(`[kafka] the broker exited on its own (code ${exit.code}, signal ${exit.signal})\n${kafka.logTail()}`);
+    console.error(
+      `[kafka] the broker (pid ${kafka.pid}) DIED on its own (code ${exit.code}, signal ${exit.signal}); exiting with status 1. ` +
+        `Data is kept in ${kafka.dataDir}; \`npm run kafka\` starts it again. Its last log lines:\n${kafka.logTail(30)}`,
+    );
     process.exit(1);
   }
 }
 
-if (require.main === module) {
-  main().catch((error: unknown) => {
-    if (error instanceof KafkaLocalError) {
-      console.error(`[kafka] ${error.name} (${error.code}): ${error.message}`);
-    } else {
-      console.error('[kafka] unexpected failure:', error);
-    }
-    process.exit(1);
-  });
-}
+if (require.main === module) void main();

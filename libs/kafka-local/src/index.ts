@@ -9,7 +9,7 @@ export {
   type EnsureKafkaRuntimeOptions,
   type KafkaRuntime,
 } from './kafka-runtime';
-export { brokerProperties, renderProperties, renderLog4jConfig, newClusterId, type PropertyValue } from './broker-config';
+export { brokerProperties, renderProperties, renderLog4jConfig, newClusterId, jvmOptions, jvmOptionsFromEnv, DEFAULT_JVM_HEAP, type JvmHeap, type PropertyValue } from './broker-config';
 export { findWorkspaceRoot } from './workspace';
 export {
   KafkaLocalError,

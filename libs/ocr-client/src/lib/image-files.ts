@@ -46,3 +46,9 @@ export async function collectImageFiles(paths: readonly string[]): Promise<strin
   }
   return [...found].sort();
 }
+
+/** The files larger than `limit` bytes, with their sizes (checked before anything is sent). */
+export async function oversizedFiles(files: readonly string[], limit: number): Promise<Array<{ file: string; bytes: number }>> {
+  const sizes = await Promise.all(files.map(async (file) => ({ file, bytes: (await stat(file)).size })));
+  return sizes.filter((s) => s.bytes > limit);
+}

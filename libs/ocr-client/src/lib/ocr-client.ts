@@ -11,6 +11,67 @@ export interface OcrClientOptions {
   clientId?: string;
   /** How long connecting to Kafka and Redis may take before the platform counts as unreachable. */
   connectTimeoutMs?: number;
+  /** Largest image `submit` sends (default: MAX_IMAGE_BYTES from the environment, else 20 MiB). */
+  maxImageBytes?: number;
+}
+
+/**
+ * The largest encoded image the pipelines accept: the preprocess stage's
+ * MAX_IMAGE_BYTES default (a test keeps the two equal). The input topics'
+ * `max.message.bytes` is this plus 64 KiB for headers and batch framing.
+ */
+export const DEFAULT_MAX_IMAGE_BYTES = 20 * 1024 * 1024;
+
+export class InvalidImageLimitError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidImageLimitError';
+  }
+}
+
+/** MAX_IMAGE_BYTES as the preprocess stage reads it (a positive integer), or the default. */
+export function maxImageBytesFromEnv(env: Record<string, string | undefined> = process.env): number {
+  const raw = env['MAX_IMAGE_BYTES']?.trim();
+  if (!raw) return DEFAULT_MAX_IMAGE_BYTES;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < 1) {
+    throw new InvalidImageLimitError(`MAX_IMAGE_BYTES must be a positive integer (bytes), got "${raw}"`);
+  }
+  return value;
+}
+
+/** "8.4 MiB (8808038 bytes)" */
+export function formatBytes(bytes: number): string {
+  const size = bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${size} (${bytes} bytes)`;
+}
+
+/** An image over the input limit: refused before anything is sent. */
+export class ImageTooLargeError extends Error {
+  constructor(
+    readonly bytes: number,
+    readonly limit: number,
+    what = 'the image',
+  ) {
+    super(`${what} is ${formatBytes(bytes)}, over the input limit of ${formatBytes(limit)} (MAX_IMAGE_BYTES)`);
+    this.name = 'ImageTooLargeError';
+  }
+}
+
+/**
+ * Kafka refused a request as too large for its topic: the topic's
+ * `max.message.bytes` is lower than the pipeline definition's (say, a topic
+ * created by an older version; `npm start` aligns it).
+ */
+export class TopicRefusedImageError extends Error {
+  constructor(topic: string, bytes: number, options?: { cause?: unknown }) {
+    super(
+      `Kafka refused the ${formatBytes(bytes)} image: topic ${topic} takes smaller messages than the pipeline definition says ` +
+        '(its max.message.bytes); `npm start` applies the definition\'s topic configs',
+      options,
+    );
+    this.name = 'TopicRefusedImageError';
+  }
 }
 
 /** Kafka or Redis could not be reached: the CLI's "platform unreachable" exit. */
@@ -39,6 +100,8 @@ export class PipelineClient<R extends ResultEnvelope> {
     private readonly topic: string,
     private readonly pipeline: PipelineDefinition,
     private readonly decode: (raw: string) => R,
+    /** Largest image `submit` sends. */
+    readonly maxImageBytes: number,
   ) {}
 
   static async connect<R extends ResultEnvelope>(
@@ -46,6 +109,7 @@ export class PipelineClient<R extends ResultEnvelope> {
     pipeline: PipelineDefinition,
     decode: (raw: string) => R,
   ): Promise<PipelineClient<R>> {
+    const maxImageBytes = options.maxImageBytes ?? maxImageBytesFromEnv();
     const timeout = options.connectTimeoutMs ?? 10_000;
     const kafka = new Kafka({
       clientId: options.clientId ?? 'conveyor-cli',
@@ -69,34 +133,41 @@ export class PipelineClient<R extends ResultEnvelope> {
       redis.disconnect();
       throw new PlatformUnreachableError(`Kafka at ${options.brokers.join(',')} is unreachable: ${(error as Error).message}`, { cause: error });
     }
-    return new PipelineClient(producer, redis, topicName(pipeline, pipeline.input.topic, options.topicPrefix ?? ''), pipeline, decode);
+    return new PipelineClient(producer, redis, topicName(pipeline, pipeline.input.topic, options.topicPrefix ?? ''), pipeline, decode, maxImageBytes);
   }
 
   /**
    * Publishes one image; resolves with its request id once Kafka acknowledged it.
    * `traceparent` (W3C) makes the request's trace continue the caller's.
+   * An image over `maxImageBytes` is refused (ImageTooLargeError) before anything is sent.
    */
   async submit(image: Buffer, contentType: string, options: { id?: string; traceparent?: string } = {}): Promise<SubmittedImage> {
+    if (image.length > this.maxImageBytes) throw new ImageTooLargeError(image.length, this.maxImageBytes);
     const id = options.id ?? newRequestId();
-    await this.producer.send({
-      topic: this.topic,
-      acks: -1,
-      messages: [
-        {
-          key: id,
-          value: image,
-          headers: toCloudEventHeaders({
-            specversion: '1.0',
-            id,
-            source: cloudEventSource('cli'),
-            type: this.pipeline.input.eventType,
-            time: new Date().toISOString(),
-            contentType,
-            ...(options.traceparent ? { traceparent: options.traceparent } : {}),
-          }),
-        },
-      ],
-    });
+    try {
+      await this.producer.send({
+        topic: this.topic,
+        acks: -1,
+        messages: [
+          {
+            key: id,
+            value: image,
+            headers: toCloudEventHeaders({
+              specversion: '1.0',
+              id,
+              source: cloudEventSource('cli'),
+              type: this.pipeline.input.eventType,
+              time: new Date().toISOString(),
+              contentType,
+              ...(options.traceparent ? { traceparent: options.traceparent } : {}),
+            }),
+          },
+        ],
+      });
+    } catch (error) {
+      if ((error as { type?: string }).type === 'MESSAGE_TOO_LARGE') throw new TopicRefusedImageError(this.topic, image.length, { cause: error });
+      throw error;
+    }
     return { id, bytes: image.length };
   }
 

@@ -3,8 +3,8 @@ import { basename, extname, join } from 'node:path';
 import type { OcrResult } from '@conveyor/pipelines';
 import { SingleBar, Presets } from 'cli-progress';
 import { annotateImage } from './annotate';
-import { collectImageFiles, contentTypeForFile } from './image-files';
-import { OcrClient, PlatformUnreachableError, type OcrClientOptions } from './ocr-client';
+import { collectImageFiles, contentTypeForFile, oversizedFiles } from './image-files';
+import { formatBytes, maxImageBytesFromEnv, OcrClient, PlatformUnreachableError, TopicRefusedImageError, type OcrClientOptions } from './ocr-client';
 
 /** Exit codes of `conveyor ocr`, so scripts can tell outcomes apart. */
 export const OcrExitCode = {
@@ -29,8 +29,35 @@ export interface OcrCommandOptions extends OcrClientOptions {
 
 interface Outcome {
   file: string;
-  id: string;
+  /** Absent when Kafka refused the image. */
+  id?: string;
   result?: OcrResult;
+  /** Why the image was not sent. */
+  notSent?: string;
+}
+
+/**
+ * The input limit (`maxImageBytes`, else MAX_IMAGE_BYTES, else 20 MiB), and
+ * every file over it reported: nothing is sent when one is too large. Returns
+ * the limit, or undefined after reporting a usage error.
+ */
+export async function checkImageSizes(command: string, files: readonly string[], maxImageBytes: number | undefined, err: (text: string) => void): Promise<number | undefined> {
+  let limit: number;
+  try {
+    limit = maxImageBytes ?? maxImageBytesFromEnv();
+  } catch (error) {
+    err(`${command}: ${(error as Error).message}\n`);
+    return undefined;
+  }
+  const oversized = await oversizedFiles(files, limit);
+  for (const o of oversized) {
+    err(`${command}: ${o.file} is ${formatBytes(o.bytes)}, over the input limit of ${formatBytes(limit)} (MAX_IMAGE_BYTES)\n`);
+  }
+  if (oversized.length > 0) {
+    err(`${command}: nothing was sent; shrink or split ${oversized.length === 1 ? 'that image' : 'those images'}\n`);
+    return undefined;
+  }
+  return limit;
 }
 
 /** `conveyor ocr <files or folders…>`: publish, wait, print; returns the exit code. */
@@ -49,9 +76,12 @@ export async function runOcrCommand(options: OcrCommandOptions): Promise<number>
     return OcrExitCode.usage;
   }
 
+  const maxImageBytes = await checkImageSizes('conveyor ocr', files, options.maxImageBytes, err);
+  if (maxImageBytes === undefined) return OcrExitCode.usage;
+
   let client: OcrClient;
   try {
-    client = await OcrClient.connect(options);
+    client = await OcrClient.connect({ ...options, maxImageBytes });
   } catch (error) {
     if (error instanceof PlatformUnreachableError) {
       err(`conveyor ocr: platform unreachable: ${error.message}\n  start it with \`npm start\` (or set KAFKA_BROKERS / REDIS_URL)\n`);
@@ -70,16 +100,22 @@ export async function runOcrCommand(options: OcrCommandOptions): Promise<number>
     for (const file of files) {
       const bytes = await readFile(file);
       const contentType = contentTypeForFile(file) ?? 'application/octet-stream';
-      const { id } = await client.submit(bytes, contentType);
-      outcomes.push({ file, id });
+      try {
+        const { id } = await client.submit(bytes, contentType);
+        outcomes.push({ file, id });
+      } catch (error) {
+        if (!(error instanceof TopicRefusedImageError)) throw error;
+        outcomes.push({ file, notSent: error.message });
+        bar?.increment(1, { phase: 'publishing' }); // no result will come for it either
+      }
       bar?.increment(1, { phase: 'publishing' });
     }
     bar?.update({ phase: 'waiting for results' });
     const results = await client.waitForResults(
-      outcomes.map((o) => o.id),
+      outcomes.flatMap((o) => (o.id ? [o.id] : [])),
       { timeoutMs: options.timeoutMs, onResult: () => bar?.increment(1, { phase: 'waiting for results' }) },
     );
-    for (const outcome of outcomes) outcome.result = results.get(outcome.id);
+    for (const outcome of outcomes) outcome.result = outcome.id ? results.get(outcome.id) : undefined;
   } finally {
     bar?.stop();
     await client.close();
@@ -95,7 +131,7 @@ export async function runOcrCommand(options: OcrCommandOptions): Promise<number>
   }
 
   if (options.json) {
-    const rows = outcomes.map((o) => ({ file: o.file, ...(o.result ?? { id: o.id, status: 'timeout' }) }));
+    const rows = outcomes.map((o) => ({ file: o.file, ...(o.result ?? (o.notSent ? { status: 'not-sent', error: o.notSent } : { id: o.id, status: 'timeout' })) }));
     out(`${JSON.stringify(rows, null, 2)}\n`);
   } else {
     for (const o of outcomes) out(formatOutcome(o, outcomes.length > 1));
@@ -107,6 +143,7 @@ export async function runOcrCommand(options: OcrCommandOptions): Promise<number>
 
 function formatOutcome(o: Outcome, withHeader: boolean): string {
   const header = withHeader ? `==> ${o.file} <==\n` : '';
+  if (o.notSent) return `${header}(not sent: ${o.notSent})\n${withHeader ? '\n' : ''}`;
   if (!o.result) return `${header}(no result: timed out, request id ${o.id})\n${withHeader ? '\n' : ''}`;
   if (o.result.status === 'failed') {
     return `${header}(failed in ${o.result.error.stage}: ${o.result.error.code}: ${o.result.error.message})\n${withHeader ? '\n' : ''}`;

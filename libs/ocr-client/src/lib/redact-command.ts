@@ -2,8 +2,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import type { RedactResult } from '@conveyor/pipelines';
 import { collectImageFiles, contentTypeForFile } from './image-files';
-import { PlatformUnreachableError, RedactClient, type OcrClientOptions } from './ocr-client';
-import { OcrExitCode } from './ocr-command';
+import { PlatformUnreachableError, RedactClient, TopicRefusedImageError, type OcrClientOptions } from './ocr-client';
+import { checkImageSizes, OcrExitCode } from './ocr-command';
 
 export interface RedactCommandOptions extends OcrClientOptions {
   paths: string[];
@@ -17,7 +17,10 @@ export interface RedactCommandOptions extends OcrClientOptions {
 
 interface Outcome {
   file: string;
-  id: string;
+  /** Absent when Kafka refused the image. */
+  id?: string;
+  /** Why the image was not sent. */
+  notSent?: string;
   result?: RedactResult;
   written?: string;
 }
@@ -42,9 +45,11 @@ export async function runRedactCommand(options: RedactCommandOptions): Promise<n
     err('conveyor redact: no image files found\n');
     return OcrExitCode.usage;
   }
+  const maxImageBytes = await checkImageSizes('conveyor redact', files, options.maxImageBytes, err);
+  if (maxImageBytes === undefined) return OcrExitCode.usage;
   let client: RedactClient;
   try {
-    client = await RedactClient.connect(options);
+    client = await RedactClient.connect({ ...options, maxImageBytes });
   } catch (error) {
     if (!(error instanceof PlatformUnreachableError)) throw error;
     err(`conveyor redact: platform unreachable: ${error.message}\n  start it with \`npm start\` (or set KAFKA_BROKERS / REDIS_URL)\n`);
@@ -53,13 +58,18 @@ export async function runRedactCommand(options: RedactCommandOptions): Promise<n
   const outcomes: Outcome[] = [];
   try {
     for (const file of files) {
-      const { id } = await client.submit(await readFile(file), contentTypeForFile(file) ?? 'application/octet-stream');
-      outcomes.push({ file, id });
+      try {
+        const { id } = await client.submit(await readFile(file), contentTypeForFile(file) ?? 'application/octet-stream');
+        outcomes.push({ file, id });
+      } catch (error) {
+        if (!(error instanceof TopicRefusedImageError)) throw error;
+        outcomes.push({ file, notSent: error.message });
+      }
     }
-    const results = await client.waitForResults(outcomes.map((o) => o.id), { timeoutMs: options.timeoutMs });
+    const results = await client.waitForResults(outcomes.flatMap((o) => (o.id ? [o.id] : [])), { timeoutMs: options.timeoutMs });
     await mkdir(options.outDir, { recursive: true });
     for (const o of outcomes) {
-      o.result = results.get(o.id);
+      o.result = o.id ? results.get(o.id) : undefined;
       if (o.result?.status !== 'ok') continue;
       const png = await client.blob(o.result.image.redisKey);
       if (!png) {
@@ -73,7 +83,7 @@ export async function runRedactCommand(options: RedactCommandOptions): Promise<n
     await client.close();
   }
   if (options.json) {
-    out(`${JSON.stringify(outcomes.map((o) => ({ file: o.file, written: o.written, ...(o.result ?? { id: o.id, status: 'timeout' }) })), null, 2)}\n`);
+    out(`${JSON.stringify(outcomes.map((o) => ({ file: o.file, written: o.written, ...(o.result ?? (o.notSent ? { status: 'not-sent', error: o.notSent } : { id: o.id, status: 'timeout' })) })), null, 2)}\n`);
   } else {
     for (const o of outcomes) out(`${formatOutcome(o)}\n`);
   }
@@ -83,6 +93,7 @@ export async function runRedactCommand(options: RedactCommandOptions): Promise<n
 }
 
 function formatOutcome(o: Outcome): string {
+  if (o.notSent) return `${o.file}: not sent: ${o.notSent}`;
   if (!o.result) return `${o.file}: no result (timed out, request id ${o.id})`;
   if (o.result.status === 'failed') return `${o.file}: failed in ${o.result.error.stage}: ${o.result.error.code}: ${o.result.error.message}`;
   return `${o.file}: ${o.result.regions.length} text regions redacted -> ${o.written ?? '(image expired)'}`;

@@ -1,12 +1,14 @@
 import { selectPipelines, type PipelineDefinition } from '@conveyor/pipeline';
 import { PIPELINES } from '@conveyor/pipelines';
 import { join } from 'node:path';
-import { findFreePort, findWorkspaceRoot, resolveKafka, type ResolvedKafka } from '@conveyor/kafka-local';
+import { findFreePort, findWorkspaceRoot, parseBrokerList, type ResolvedKafka } from '@conveyor/kafka-local';
 import Redis from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
+import { keepKafka, type KeepKafkaOptions, type KeptKafka } from './kafka-keeper';
 import { ProcessSupervisor, type ServiceSpec } from './process-supervisor';
+import type { RestartPolicy } from './restart-policy';
 import { planProcesses } from './stage-plan';
-import { ensureTopics, topicsOf } from './topics';
+import { ensureTopics, topicsOf, type EnsureTopicsReport } from './topics';
 
 export interface LocalPlatformOptions {
   /** KAFKA_BROKERS: use that Kafka and start none. */
@@ -31,16 +33,34 @@ export interface LocalPlatformOptions {
   log: (line: string) => void;
   /** How long to wait for every stage to report ready. */
   readyTimeoutMs?: number;
+  /** Restarting stages that die once the platform is up (default: DEFAULT_RESTART_POLICY); false = never. */
+  stageRestart?: Partial<RestartPolicy> | false;
+  /** Restarting the local broker when it dies (default: DEFAULT_RESTART_POLICY, 5 failed starts in a row give up). */
+  kafkaRestart?: Pick<KeepKafkaOptions, 'restart' | 'maxFailedStarts'>;
+}
+
+/** The platform's Kafka: KAFKA_BROKERS (external), or the local broker the launcher started and keeps running. */
+export interface PlatformKafka extends ResolvedKafka {
+  /** The local broker's JVM pid; undefined for an external Kafka or while the local broker is down. */
+  readonly pid: number | undefined;
+  /** How often the local broker was restarted after dying. */
+  readonly restarts: number;
 }
 
 export interface LocalPlatform {
   brokers: string;
-  kafka: ResolvedKafka;
+  kafka: PlatformKafka;
   supervisor: ProcessSupervisor;
   /** The pipelines running. */
   pipelines: PipelineDefinition[];
   /** Process name (`ocr-inference`) → health URL base. */
   healthUrls: Record<string, string>;
+  /**
+   * Settles only when the platform cannot go on: its local broker died and
+   * could not be started again. The stages are stopped by then; the caller
+   * should call stop() and report the error.
+   */
+  failed: Promise<Error>;
   stop(): Promise<void>;
 }
 
@@ -74,12 +94,15 @@ export function stageServiceSpec(name: string, app: string, root: string, env: N
   };
 }
 
-async function waitReady(urls: Record<string, string>, timeoutMs: number, isAlive: (stage: string) => boolean): Promise<void> {
+async function waitReady(urls: Record<string, string>, timeoutMs: number, hasExited: (stage: string) => boolean): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const pending = new Set(Object.keys(urls));
   while (pending.size > 0) {
+    for (const stage of Object.keys(urls)) {
+      // Start-up fails fast: a stage that dies before the platform is up is not restarted.
+      if (hasExited(stage)) throw new Error(`stage ${stage} exited during start-up (see its log lines above)`);
+    }
     for (const stage of [...pending]) {
-      if (!isAlive(stage)) throw new Error(`stage ${stage} exited during start-up (see its log lines above)`);
       const ok = await fetch(`${urls[stage]}/health/ready`).then((r) => r.ok, () => false);
       if (ok) pending.delete(stage);
     }
@@ -89,32 +112,59 @@ async function waitReady(urls: Record<string, string>, timeoutMs: number, isAliv
   }
 }
 
+function externalKafka(brokers: string): PlatformKafka {
+  return { brokers: parseBrokerList(brokers).join(','), external: true, pid: undefined, restarts: 0, stop: async () => undefined, logTail: () => '' };
+}
+
+function localKafka(kept: KeptKafka): PlatformKafka {
+  return {
+    brokers: kept.brokers,
+    external: false,
+    get pid() {
+      return kept.pid;
+    },
+    get restarts() {
+      return kept.restarts;
+    },
+    stop: () => kept.stop(),
+    logTail: (lines) => kept.logTail(lines),
+  };
+}
+
+function logTopicReport(report: EnsureTopicsReport, log: (line: string) => void): void {
+  if (report.created.length) log(`topics created: ${report.created.join(', ')}`);
+  for (const kept of report.kept.filter((k) => k.partitions !== k.wanted)) {
+    log(`topic ${kept.topic} kept with ${kept.partitions} partitions (configured ${kept.wanted})`);
+  }
+  for (const { topic, changes } of report.altered) {
+    log(`topic ${topic} altered to match its pipeline definition: ${changes.map((c) => `${c.name} ${c.from ?? '(unset)'} -> ${c.to}`).join(', ')}`);
+  }
+}
+
 /**
- * The local platform: Kafka (KAFKA_BROKERS, else the project's own broker),
- * every selected pipeline's topics (created when missing, kept when present),
- * Redis checked, and each stage of each pipeline as its own child process
- * (`replicas` of them), returned once all of them report ready. Everything is
- * read from the pipeline definitions at run time.
+ * The local platform: Kafka (KAFKA_BROKERS, else the project's own broker,
+ * restarted when it dies), every selected pipeline's topics (created when
+ * missing; existing ones keep their partitions and get the definition's
+ * configs), Redis checked, and each stage of each pipeline as its own child
+ * process, returned once all of them report ready; a stage that dies after that
+ * is restarted (process-supervisor.ts). Everything is read from the pipeline
+ * definitions at run time.
  */
 export async function startLocalPlatform(options: LocalPlatformOptions): Promise<LocalPlatform> {
   const root = findWorkspaceRoot();
   const definitions = options.definitions ?? PIPELINES;
   const pipelines = selectPipelines(definitions, options.pipelines ?? []);
   await checkRedis(options.redisUrl);
-  const kafka = await resolveKafka(
-    { port: options.kafkaPort, dataDir: options.kafkaDataDir, log: (line) => options.log(`[kafka] ${line}`) },
-    { ...process.env, KAFKA_BROKERS: options.kafkaBrokers },
-  );
+  const kafkaLog = (line: string) => options.log(`[kafka] ${line}`);
+  const external = options.kafkaBrokers?.trim();
+  const kept = external ? undefined : await keepKafka({ port: options.kafkaPort, dataDir: options.kafkaDataDir, log: kafkaLog, ...options.kafkaRestart });
+  const kafka = kept ? localKafka(kept) : externalKafka(external ?? '');
   let supervisor: ProcessSupervisor | undefined;
   try {
     const admin = new Kafka({ clientId: 'conveyor-up', brokers: kafka.brokers.split(','), logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
     try {
-      const report = await ensureTopics(admin, topicsOf(pipelines, options.topicPrefix, options.partitions));
-      if (report.created.length) options.log(`topics created: ${report.created.join(', ')}`);
-      for (const kept of report.kept.filter((k) => k.partitions !== k.wanted)) {
-        options.log(`topic ${kept.topic} kept with ${kept.partitions} partitions (configured ${kept.wanted})`);
-      }
+      logTopicReport(await ensureTopics(admin, topicsOf(pipelines, options.topicPrefix, options.partitions)), options.log);
     } finally {
       await admin.disconnect();
     }
@@ -138,18 +188,34 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
         });
       }),
     );
+    const exitedBeforeReady = new Set<string>();
+    let ready = false;
     supervisor = new ProcessSupervisor(specs, {
       write: options.log,
-      onUnexpectedExit: (name, code, signal) => options.log(`[${name}] exited unexpectedly (code ${code}, signal ${signal})`),
+      restart: options.stageRestart,
+      onEvent: (event) => {
+        if (event.type === 'exited' && !ready) exitedBeforeReady.add(event.name);
+      },
     });
     supervisor.startAll();
     const running = supervisor;
-    await waitReady(healthUrls, options.readyTimeoutMs ?? 180_000, (stage) => running.names().includes(stage));
+    await waitReady(healthUrls, options.readyTimeoutMs ?? 180_000, (stage) => exitedBeforeReady.has(stage));
+    ready = true;
+    let stopping = false;
+    const failed = new Promise<Error>((resolve) => {
+      void kept?.gaveUp.then(async (error) => {
+        if (stopping) return;
+        kafkaLog(`${error.message}; stopping the stages`);
+        await running.stopAll();
+        resolve(error);
+      });
+    });
     const stop = async () => {
+      stopping = true;
       await running.stopAll();
       await kafka.stop();
     };
-    return { brokers: kafka.brokers, kafka, supervisor: running, pipelines, healthUrls, stop };
+    return { brokers: kafka.brokers, kafka, supervisor: running, pipelines, healthUrls, failed, stop };
   } catch (error) {
     await supervisor?.stopAll();
     await kafka.stop();

@@ -7,11 +7,15 @@
 
 /**
  * Answers that mean this member's generation is over or ending: a rebalance
- * has begun (or already ended without it), the coordinator moved, or the
- * member was evicted. kafkajs rejoins once eachBatch returns; until then
- * nothing started under this generation can be committed for sure.
+ * has begun (or already ended without it), or the member was evicted. kafkajs
+ * rejoins once eachBatch returns (its next heartbeat gets the same answer);
+ * until then nothing started under this generation can be committed for sure.
+ * Not NOT_COORDINATOR_FOR_GROUP: the coordinator moved (e.g. a broker
+ * restart), kafkajs finds the new one and carries on WITHOUT rejoining, so
+ * treating it as a rebalance would stop this member's batches for good
+ * (nothing would reset the signal: it is reset on rejoin).
  */
-const GROUP_CHANGING = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'FENCED_INSTANCE_ID', 'NOT_COORDINATOR_FOR_GROUP']);
+const GROUP_CHANGING = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'FENCED_INSTANCE_ID']);
 
 /** Commit answers no retry under the current generation can fix (kafkajs's generation id only changes on rejoin). */
 const GENERATION_LOST = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'FENCED_INSTANCE_ID']);
