@@ -1,4 +1,4 @@
-import { assertDictionaryFits, bestPath, collapseBestPath, ctcGreedyDecode, ctcGreedyDecodeBatch, loadDictionary } from './ctc';
+import { assertDictionaryFits, bestPath, bestPathConfidence, collapseBestPath, ctcGreedyDecode, ctcGreedyDecodeBatch, loadDictionary } from './ctc';
 
 describe('loadDictionary', () => {
   it.each<[string, string, object, string[]]>([
@@ -170,5 +170,19 @@ describe('bestPath', () => {
 
   it('rejects a tensor that is not [N, T, C]', () => {
     expect(() => bestPath({ data: new Float32Array(6), shape: [2, 3] })).toThrow('expected [N, T, C]');
+  });
+});
+
+describe('bestPathConfidence', () => {
+  it('is the confidence collapseBestPath gives, without the dictionary', () => {
+    const indices = Int32Array.from([0, 2, 2, 0, 2, 3, 3, 0]);
+    const scores = Float32Array.from([0.9, 0.8, 0.7, 0.9, 0.6, 0.5, 0.4, 0.9]);
+    const dictionary = ['a', 'b', 'c'];
+    expect(bestPathConfidence(indices, scores)).toBeCloseTo(collapseBestPath(indices, scores, dictionary).confidence, 6);
+    expect(bestPathConfidence(indices, scores)).toBeCloseTo((0.8 + 0.6 + 0.5) / 3, 6);
+  });
+
+  it('is 0 for a path of blanks', () => {
+    expect(bestPathConfidence(Int32Array.from([0, 0]), Float32Array.from([0.99, 0.99]))).toBe(0);
   });
 });

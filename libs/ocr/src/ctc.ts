@@ -94,6 +94,25 @@ export function collapseBestPath(indices: Int32Array, scores: Float32Array, dict
 }
 
 /**
+ * The confidence `collapseBestPath` gives a best path, without the dictionary: the mean probability of
+ * the kept steps (not blank, not a repeat of the step before); 0 when none is kept.
+ */
+export function bestPathConfidence(indices: Int32Array, scores: Float32Array): number {
+  let sum = 0;
+  let kept = 0;
+  let previous = -1;
+  for (let step = 0; step < indices.length; step++) {
+    const k = indices[step];
+    if (k !== 0 && k !== previous) {
+      sum += scores[step];
+      kept += 1;
+    }
+    previous = k;
+  }
+  return kept === 0 ? 0 : sum / kept;
+}
+
+/**
  * Greedy CTC decoding of one [T, C] probability matrix stored at `offset` in `probs`: the best path,
  * collapsed (see `bestPath` and `collapseBestPath`).
  */

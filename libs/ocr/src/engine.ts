@@ -3,7 +3,7 @@ import type { TextBox } from './db-postprocess';
 import { decodeImage, resizeForDetection, resizeToRecHeight } from './image-io';
 import { LineDetector, type DetectedLines, type LineDetectorOptions } from './line-detector';
 import { LineRecognizer } from './line-recognizer';
-import { chooseReading, resolvePageAngle, type AngleScore, type LineAngle } from './orientation';
+import { chooseReading, needsAlternate, resolvePageAngle, type AngleScore, type LineAngle } from './orientation';
 import { sortReadingOrder } from './reading-order';
 import { batchLineInputs, REC_MAX_WIDTH, toRecInput, widthClassBatches } from './rec-input';
 import { assertRasterImage, type FloatTensor, type Quad, type RasterImage } from './types';
@@ -16,6 +16,8 @@ export interface OcrEngineOptions extends LineDetectorOptions {
   readonly recMaxWidth?: number;
   /** Lines whose recognition confidence is below this are dropped (PaddleOCR drop_score). */
   readonly minConfidence?: number;
+  /** An uncertain line is read the other way up too only below this upright confidence (default ALTERNATE_BELOW_CONFIDENCE). */
+  readonly alternateBelowConfidence?: number;
 }
 
 export interface OcrLine {
@@ -128,13 +130,17 @@ export class OcrEngine {
     const t2 = performance.now();
     const detected = await this.detector.orientLines(image, boxes);
     const t3 = performance.now();
-    // Lines the classifier was unsure of are read both ways up; the more confident reading wins.
-    const alternates = detected.lines.flatMap((l, i) => (l.alternate ? [{ line: i, crop: l.alternate }] : []));
-    const recognized = await this.recognizeCrops([...detected.lines.map((l) => l.crop), ...alternates.map((a) => a.crop)]);
+    const recognized = await this.recognizeCrops(detected.lines.map((l) => l.crop));
+    // Lines the classifier was unsure of are read the other way up too when their upright reading is not
+    // confident (needsAlternate); the more confident reading wins. The inference stage does the same.
+    const alternates = detected.lines.flatMap((l, i) =>
+      l.alternate && needsAlternate(recognized[i].confidence, this.options.alternateBelowConfidence) ? [{ line: i, crop: l.alternate }] : [],
+    );
+    const alternateReadings = alternates.length > 0 ? await this.recognizeCrops(alternates.map((a) => a.crop)) : [];
     const t4 = performance.now();
     const chosen = detected.lines.map((l, i) => ({ reading: recognized[i], angle: l.angle }));
     alternates.forEach((a, k) => {
-      const alternate = recognized[detected.lines.length + k];
+      const alternate = alternateReadings[k];
       if (chooseReading(chosen[a.line].reading, alternate) === 'alternate') {
         chosen[a.line] = { reading: alternate, angle: chosen[a.line].angle === 180 ? 0 : 180 };
       }

@@ -1,4 +1,4 @@
-import { chooseReading, decodeAngles, lineRotations, pageOrientationVote, resolvePageAngle, type AngleScore } from './orientation';
+import { ALTERNATE_BELOW_CONFIDENCE, chooseReading, decodeAngles, lineRotations, needsAlternate, pageOrientationVote, resolvePageAngle, type AngleScore } from './orientation';
 
 const up = (confidence: number): AngleScore => ({ angle: 0, confidence });
 const down = (confidence: number): AngleScore => ({ angle: 180, confidence });
@@ -86,5 +86,15 @@ describe('reading both ways up', () => {
       { angle: 180, confidence: 0.95 },
     ]);
     expect(uncertain).toEqual([true, false, false]);
+  });
+});
+
+describe('needsAlternate', () => {
+  it('reads the other way up only below the confidence bound', () => {
+    expect(ALTERNATE_BELOW_CONFIDENCE).toBe(0.9);
+    expect(needsAlternate(0.42)).toBe(true);
+    expect(needsAlternate(0.9)).toBe(false);
+    expect(needsAlternate(0.99)).toBe(false);
+    expect(needsAlternate(0.95, 1.01)).toBe(true);
   });
 });

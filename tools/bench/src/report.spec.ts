@@ -1,5 +1,5 @@
 import { scoreCorpus } from '@conveyor/corpus';
-import { buildRows, diffItems, formatTable, ratio, rowCells, type Measurement } from './report';
+import { buildRows, diffItems, formatProcesses, formatTable, median, medianIndex, ratio, rowCells, type Measurement } from './report';
 
 // Two pages of 4 characters each: 8 truth characters, 2 truth lines.
 const truth = [
@@ -13,8 +13,10 @@ const measured = (
   predictions: Record<string, string[]>,
 ): Measurement => ({
   reader,
+  workers: 2,
   images: 10,
-  seconds,
+  passSeconds: [seconds],
+  passCpuSeconds: [seconds],
   score: scoreCorpus(truth, predictions),
   failed: 0,
   lost: 0,
@@ -38,8 +40,27 @@ describe('ratio', () => {
   });
 });
 
+describe('median', () => {
+  it.each([
+    [[3], 3, 0],
+    [[5, 1, 3], 3, 2],
+    [[4, 1, 3, 2], 2.5, 3],
+  ])('of %j is %d (pass %d)', (values, m, index) => {
+    expect(median(values)).toBe(m);
+    expect(medianIndex(values)).toBe(index);
+  });
+});
+
 describe('buildRows', () => {
-  it('computes speed, CER split and ratios to the peer, in reader order', () => {
+  it('takes the median pass for speed and CPU', () => {
+    const m: Measurement = { ...engine, passSeconds: [2, 1, 4], passCpuSeconds: [3, 1.5, 6] };
+    const [row] = buildRows([m]);
+    expect(row.imagesPerSecond).toBe(5);
+    expect(row.passImagesPerSecond).toEqual([5, 10, 2.5]);
+    expect(row.cpuMsPerImage).toBe(300);
+  });
+
+  it('computes speed, CER split and ratios to the peer and the engine, in reader order', () => {
     const rows = buildRows([pipeline, engine, peer]);
     expect(rows.map((r) => r.reader)).toEqual(['peer', 'engine', 'pipeline']);
     const [p, e, q] = rows;
@@ -60,6 +81,7 @@ describe('buildRows', () => {
       cer: { overall: 0.125, upright: 0.25, rotated: 0 },
       exactLineRate: 0.5,
       vsPeer: { imagesPerSecond: 1.25, cer: 0.25 },
+      vsEngine: { imagesPerSecond: 0.25 },
     });
   });
 
@@ -71,8 +93,10 @@ describe('buildRows', () => {
   it('leaves the CER of a class without items empty', () => {
     const uprightOnly = {
       reader: 'peer' as const,
+      workers: 1,
       images: 1,
-      seconds: 1,
+      passSeconds: [1],
+      passCpuSeconds: [1],
       score: scoreCorpus([truth[0]], { a: ['abcd'] }),
       failed: 0,
       lost: 0,
@@ -80,8 +104,13 @@ describe('buildRows', () => {
     expect(buildRows([uprightOnly])[0].cer).toEqual({ overall: 0, upright: 0, rotated: null });
   });
 
-  it('needs the peer, once', () => {
-    expect(() => buildRows([engine, pipeline])).toThrow('the peer must be measured');
+  it('leaves the ratios to a reader that was not measured empty', () => {
+    const [e, q] = buildRows([engine, pipeline]);
+    expect(e.vsPeer).toEqual({ imagesPerSecond: null, cer: null });
+    expect(q.vsEngine.imagesPerSecond).toBe(0.25);
+  });
+
+  it('measures each reader once', () => {
     expect(() => buildRows([peer, peer])).toThrow('each reader may be measured once');
   });
 });
@@ -90,12 +119,15 @@ describe('formatTable', () => {
   it('formats percentages, speeds and ratios', () => {
     expect(rowCells(buildRows([peer])[0])).toEqual([
       'peer (@gutenye/ocr-node)',
+      '2',
       '50.00%',
       '0.00%',
       '100.00%',
       '50.00%',
       '2.00',
       '1.00×',
+      '–',
+      '500',
       '1.00×',
     ]);
   });
@@ -104,13 +136,13 @@ describe('formatTable', () => {
     const lines = formatTable(buildRows([peer, engine, pipeline])).split('\n');
     expect(lines).toHaveLength(5);
     expect(lines[0]).toBe(
-      '| reader                         |    CER | CER upright | CER rotated | exact lines | images/s | images/s ÷ peer | CER ÷ peer |',
+      '| reader                       | workers |    CER | CER upright | CER rotated | exact lines | images/s | images/s ÷ peer | images/s ÷ engine | CPU ms/image | CER ÷ peer |',
     );
     expect(lines[1]).toBe(
-      '| ------------------------------ | -----: | ----------: | ----------: | ----------: | -------: | --------------: | ---------: |',
+      '| ---------------------------- | ------: | -----: | ----------: | ----------: | ----------: | -------: | --------------: | ----------------: | -----------: | ---------: |',
     );
     expect(lines[4]).toBe(
-      '| pipeline (4 stages over Kafka) | 12.50% |      25.00% |       0.00% |      50.00% |     2.50 |           1.25× |      0.25× |',
+      '| pipeline (stages over Kafka) |       2 | 12.50% |      25.00% |       0.00% |      50.00% |     2.50 |           1.25× |             0.25× |          400 |      0.25× |',
     );
     // Every row as wide as the header: the columns line up.
     expect(new Set(lines.map((l) => l.length)).size).toBe(1);
@@ -118,7 +150,21 @@ describe('formatTable', () => {
 
   it('shows a missing figure as a dash', () => {
     const perfectPeer = measured('peer', 5, { a: ['abcd'], b: ['wxyz'] });
-    expect(rowCells(buildRows([perfectPeer, pipeline])[1])[7]).toBe('–');
+    expect(rowCells(buildRows([perfectPeer, pipeline])[1])[10]).toBe('–');
+  });
+});
+
+describe('formatProcesses', () => {
+  it('gives cores, CPU per image and memory per process', () => {
+    const table = formatProcesses([
+      {
+        reader: 'pipeline',
+        images: 10,
+        seconds: 5,
+        usage: [{ name: 'ocr-inference', pid: 1, cpuSeconds: 2, systemSeconds: 0.5, cores: 0.4, maxRssBytes: 300 * 2 ** 20, peakRssBytes: 320 * 2 ** 20 }],
+      },
+    ]).split('\n');
+    expect(table[2]).toBe('| pipeline: ocr-inference |  0.40 |          200 |          25% |                   300 |                   320 |');
   });
 });
 

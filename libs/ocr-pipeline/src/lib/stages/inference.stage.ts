@@ -1,6 +1,6 @@
 import { OcrEventTypes } from '@conveyor/pipelines';
 import { defineStage, ModelReadiness } from '@conveyor/stage-host';
-import { batchLineInputs, bestPath, LineRecognizer, toRecInput, widthClassBatches, type BestPathRow, type LineInput } from '@conveyor/ocr';
+import { batchLineInputs, bestPath, bestPathConfidence, LineRecognizer, needsAlternate, toRecInput, widthClassBatches, type BestPathRow, type LineInput } from '@conveyor/ocr';
 import { STAGE_INPUT, STAGE_LOGGER, StageError, StageHandler, type StageLogger, type StageMessage, type StageOutput } from '@conveyor/stage-runtime';
 import { Controller, Inject, type OnModuleInit } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
@@ -59,35 +59,34 @@ export class InferenceStage implements OnModuleInit {
         return error as Error; // only this message fails; the rest of the batch goes on
       }
     });
-    const refs: LineRef[] = [];
     const maxWidth = this.options.recognitionMaxWidth;
-    pages.forEach((page, message) => {
-      if (page instanceof Error) return;
-      page.lines.forEach((crop, line) => refs.push({ message, line, alternate: false, input: toRecInput(crop, { maxWidth }) }));
-      page.alternates.forEach((crop, line) => refs.push({ message, line, alternate: true, input: toRecInput(crop, { maxWidth }) }));
-    });
     const rows = pages.map((p) => (p instanceof Error ? [] : new Array<BestPathRow>(p.lines.length)));
     const alternateRows = pages.map(() => new Map<number, BestPathRow>());
     const recognizer = await this.recognizer;
     if (!recognizer) throw new StageError('MODEL_NOT_LOADED', 'the recognition model is not loaded yet', true);
-    const batches = widthClassBatches(refs, (r) => r.input.width, this.options.recognitionBatchSize, { maxWidth });
-    for (const { items: group } of batches) {
-      const width = Math.max(...group.map((r) => r.input.width));
-      // Only the requests with lines in this run get its model span.
-      const output = await this.telemetry.modelRun(
-        'recognition',
-        recognizer.provider,
-        () => recognizer.recognize(batchLineInputs(group.map((r) => r.input), width)),
-        [...new Set(group.map((r) => messages[r.message]))],
-      );
-      // The recogniser downsamples width by a fixed factor; steps past a line's content are padding.
-      const stride = width / output.shape[1];
-      const path = bestPath(output, group.map((r) => Math.ceil(r.input.contentWidth / stride)));
-      group.forEach((ref, k) => {
-        if (ref.alternate) alternateRows[ref.message].set(ref.line, path[k]);
-        else rows[ref.message][ref.line] = path[k];
+    const store = (ref: LineRef, row: BestPathRow): void => {
+      if (ref.alternate) alternateRows[ref.message].set(ref.line, row);
+      else rows[ref.message][ref.line] = row;
+    };
+    const mains: LineRef[] = [];
+    pages.forEach((page, message) => {
+      if (page instanceof Error) return;
+      page.lines.forEach((crop, line) => mains.push({ message, line, alternate: false, input: toRecInput(crop, { maxWidth }) }));
+    });
+    await this.recognizeRefs(recognizer, mains, messages, store);
+    // Lines the classifier was unsure of are read the other way up too, but only when the upright reading
+    // is not confident (needsAlternate, as in OcrEngine): most alternates are never worth a model run.
+    const alternates: LineRef[] = [];
+    pages.forEach((page, message) => {
+      if (page instanceof Error) return;
+      page.alternates.forEach((crop, line) => {
+        const main = rows[message][line];
+        if (needsAlternate(bestPathConfidence(main.indices, main.scores))) {
+          alternates.push({ message, line, alternate: true, input: toRecInput(crop, { maxWidth }) });
+        }
       });
-    }
+    });
+    await this.recognizeRefs(recognizer, alternates, messages, store);
     return pages.map((page, i) =>
       page instanceof Error
         ? page
@@ -104,6 +103,26 @@ export class InferenceStage implements OnModuleInit {
             }),
           },
     );
+  }
+
+  /** Runs the recogniser over `refs` grouped by width class, in runs of at most the recognition batch size. */
+  private async recognizeRefs(recognizer: LineRecognizer, refs: readonly LineRef[], messages: readonly StageMessage[], store: (ref: LineRef, row: BestPathRow) => void): Promise<void> {
+    const maxWidth = this.options.recognitionMaxWidth;
+    const batches = widthClassBatches(refs, (r) => r.input.width, this.options.recognitionBatchSize, { maxWidth });
+    for (const { items: group } of batches) {
+      const width = Math.max(...group.map((r) => r.input.width));
+      // Only the requests with lines in this run get its model span.
+      const output = await this.telemetry.modelRun(
+        'recognition',
+        recognizer.provider,
+        () => recognizer.recognize(batchLineInputs(group.map((r) => r.input), width)),
+        [...new Set(group.map((r) => messages[r.message]))],
+      );
+      // The recogniser downsamples width by a fixed factor; steps past a line's content are padding.
+      const stride = width / output.shape[1];
+      const path = bestPath(output, group.map((r) => Math.ceil(r.input.contentWidth / stride)));
+      group.forEach((ref, k) => store(ref, path[k]));
+    }
   }
 }
 
