@@ -43,7 +43,7 @@ export const ocrPipeline = definePipeline({
       maxInFlight: 2,
       maxReplicas: 8,
       models: ['PP-OCRv4 det', 'ppocr mobile v2 cls'],
-      // One thread per ONNX session: parallelism comes from messages in flight and replicas (docs/architecture.md, "Threads and processes").
+      // One thread per ONNX session, and a process runs one model at a time: parallelism comes from replicas (docs/architecture.md, "Threads and processes").
       env: { ORT_INTRA_OP_THREADS: '1' },
       resources: { cpu: '1', memory: '768Mi' },
     },
@@ -55,7 +55,9 @@ export const ocrPipeline = definePipeline({
       output: 'recognized',
       maxInFlight: 16,
       maxReplicas: 8,
-      batch: { maxSize: 8, maxWaitMs: 10 },
+      // CPU: recogniser runs of one line (REC_BATCH_SIZE=1) gain nothing from waiting for companions, so a message
+      // runs at once; batches still form from what arrives while one runs (docs/architecture.md, "Batching").
+      batch: { maxSize: 8, maxWaitMs: 0 },
       models: ['PP-OCRv4 rec'],
       env: { ORT_INTRA_OP_THREADS: '1', REC_BATCH_SIZE: '1' },
       resources: { cpu: '1', memory: '768Mi' },

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Makes the base image the CPU Dockerfiles start from, node:24-bookworm-slim,
-# locally with podman, for machines that reach Debian's package mirror but no
-# image registry (docs/architecture.md, "Deployment"). Run as root:
+# Makes the base images the Dockerfiles start from, debian:bookworm-slim (Kafka,
+# Redis) and node:24-bookworm-slim (the stage images), locally with podman, for
+# machines that reach Debian's package mirror but no image registry
+# (docs/architecture.md, "Deployment"). Run as root:
 #
 #   tools/deploy/build-base-images.sh [--force] [--dry-run]
 #
@@ -12,7 +13,7 @@
 # Tagged with the names the Dockerfiles use, podman then takes them instead of
 # pulling. Like the official image, it has user `node` (uid 1000) and node/npm/npx
 # in /usr/local/bin; unlike it, no yarn. Existing images are kept unless --force.
-# The CUDA base of docker/inference.gpu.Dockerfile cannot be made this way.
+# The CUDA base of docker/stage.gpu.Dockerfile cannot be made this way.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"

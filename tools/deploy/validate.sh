@@ -8,9 +8,10 @@
 #      (kustomize, or kubectl's built-in `kubectl kustomize`)
 #   2. docker-compose config of compose.yaml, alone and with compose.gpu.yaml;
 #      podman-compose 1.0.3's reading of it (a dry run) where installed
-#   3. tools/deploy/check_manifests.py: schema-free invariants of what 1 and 2
-#      render, of the Dockerfiles and of the observability files (Python 3 + PyYAML),
-#      with the stages, apps and topics to expect from k8s/stages.json
+#   3. tools/deploy/src/manifests.spec.ts (Jest, also part of `npm test`): every object
+#      of every rendering of 1 against the Kubernetes, KEDA and Strimzi schemas
+#      (kubernetes-models), and Conveyor's rules for the manifests, the compose files,
+#      the stage Dockerfiles and the observability files (tools/deploy/src/invariants.ts)
 #   4. yamllint, shellcheck, hadolint, promtool where installed; bash -n always
 #
 # A missing tool skips its step with a message; any failure makes the exit status 1.
@@ -41,10 +42,6 @@ run() {
   fi
 }
 
-have_pyyaml=false
-if have python3 && python3 -c 'import yaml' 2> /dev/null; then have_pyyaml=true; fi
-check() { python3 tools/deploy/check_manifests.py "$@"; }
-
 # ---- 0. Generated files -------------------------------------------------------
 echo "== Generated files"
 node_bin="$ROOT/node_modules/node/bin/node"
@@ -64,14 +61,11 @@ elif have kubectl && kubectl kustomize --help > /dev/null 2>&1; then
   kustomize_cmd=(kubectl kustomize)
 fi
 
-# render NAME DIR TRAITS [LABEL]: builds DIR into $WORK/NAME.yaml and checks it.
+# render NAME DIR [LABEL]: builds DIR into $WORK/NAME.yaml.
 render() {
-  local name="$1" dir="$2" traits="$3" label="${4:-$2}"
+  local name="$1" dir="$2" label="${3:-$2}"
   if "${kustomize_cmd[@]}" "$dir" > "$WORK/$name.yaml" 2> "$WORK/$name.err"; then
     pass "kustomize build $label ($(grep -c '^kind:' "$WORK/$name.yaml") objects)"
-    if $have_pyyaml; then
-      run "invariants of $label" check k8s "$WORK/$name.yaml" --expect "$traits"
-    fi
   else
     fail "kustomize build $label"
     sed 's/^/      /' "$WORK/$name.err"
@@ -80,10 +74,10 @@ render() {
 
 if ((${#kustomize_cmd[@]})); then
   echo "== Kubernetes (${kustomize_cmd[*]})"
-  render base k8s/base base
-  render dev k8s/overlays/dev dev
-  render gpu k8s/overlays/gpu gpu
-  render prod k8s/overlays/prod prod
+  render base k8s/base
+  render dev k8s/overlays/dev
+  render gpu k8s/overlays/gpu
+  render prod k8s/overlays/prod
   # The components as k8s/README.md tells users to combine them. kustomize wants
   # relative paths, so the throwaway overlay points back into the repository.
   # The CUDA images: the apps with a GPU Dockerfile in tools/deploy/images.txt.
@@ -97,16 +91,15 @@ if ((${#kustomize_cmd[@]})); then
     printf 'components:\n  - %s/components/gpu-inference\n  - %s/components/hpa-cpu\n' "$rel" "$rel"
     printf 'images:\n'
     while read -r app _ gpu_dockerfile; do
-      case "$app" in '' | '#'*) continue ;; esac
+      case "$app" in '' | '#'* | infra:*) continue ;; esac
       [ "$gpu_dockerfile" = - ] && continue
       printf '  - name: ghcr.io/conveyor-ml/conveyor-%s\n    newTag: "%s-cuda"\n' "$app" "$version"
     done < tools/deploy/images.txt
   } > "$combo/kustomization.yaml"
-  render prod-gpu-hpa "$combo" prod,gpu,hpa "k8s/overlays/prod + components gpu-inference, hpa-cpu"
+  render prod-gpu-hpa "$combo" "k8s/overlays/prod + components gpu-inference, hpa-cpu"
 else
   skip "kustomize builds: neither kustomize nor kubectl is installed"
 fi
-$have_pyyaml || skip "manifest invariants: python3 with PyYAML is not installed"
 
 # ---- 2. Compose ---------------------------------------------------------------
 compose_cmd=()
@@ -122,9 +115,6 @@ if ((${#compose_cmd[@]})); then
     [ "$variant" = gpu ] && files+=(-f compose.gpu.yaml)
     if "${compose_cmd[@]}" "${files[@]}" config > "$WORK/compose-$variant.yaml" 2> "$WORK/compose-$variant.err"; then
       pass "${compose_cmd[*]} ${files[*]} config"
-      if $have_pyyaml; then
-        run "invariants of compose ($variant)" check compose "$WORK/compose-$variant.yaml" --expect "$variant"
-      fi
     else
       fail "${compose_cmd[*]} ${files[*]} config"
       sed 's/^/      /' "$WORK/compose-$variant.err"
@@ -132,10 +122,6 @@ if ((${#compose_cmd[@]})); then
   done
 else
   skip "compose config: neither docker-compose nor the docker compose plugin is installed"
-fi
-if $have_pyyaml; then
-  run "compose files as written (podman-compose 1.0.3: no \${VAR:-}, shell-safe healthchecks)" \
-    check compose-source compose.yaml compose.gpu.yaml
 fi
 if have podman-compose; then
   # A dry run prints the podman commands it would run; podman itself is not needed
@@ -150,11 +136,13 @@ else
   skip "podman-compose dry run: podman-compose is not installed"
 fi
 
-# ---- 3. Dockerfiles and observability files -------------------------------------
-echo "== Images and observability"
-if $have_pyyaml; then
-  run "Dockerfile invariants (docker/*.Dockerfile)" check dockerfiles docker
-  run "Prometheus, OTel Collector, Grafana files" check observability docker
+# ---- 3. Schemas and rules ---------------------------------------------------------
+echo "== Schemas and rules"
+if [ -n "$node_bin" ] && [ -x node_modules/.bin/jest ]; then
+  run "Kubernetes/KEDA/Strimzi schemas and Conveyor's rules (tools/deploy/src/manifests.spec.ts)" \
+    "$node_bin" node_modules/.bin/jest --ci -c tools/deploy/jest.config.js tools/deploy/src/manifests.spec.ts
+else
+  skip "schemas and rules: node_modules is not installed (npm ci)"
 fi
 if have hadolint; then
   run "hadolint docker/*.Dockerfile" hadolint --ignore DL3008 docker/*.Dockerfile
@@ -176,7 +164,7 @@ if have yamllint; then
 else
   skip "yamllint: not installed"
 fi
-for script in tools/deploy/*.sh docker/kafka/*.sh; do
+for script in tools/deploy/*.sh tools/containers/*.sh docker/kafka/*.sh; do
   run "bash -n $script" bash -n "$script"
 done
 # The build scripts' argument handling and the commands they would run, without building.
@@ -184,7 +172,7 @@ run "build-images.sh --dry-run" tools/deploy/build-images.sh --dry-run --gpu --t
 run "build-images.sh rejects an unknown app" bash -c '! tools/deploy/build-images.sh --dry-run --apps nope'
 run "build-base-images.sh --dry-run" tools/deploy/build-base-images.sh --dry-run
 if have shellcheck; then
-  run "shellcheck" shellcheck tools/deploy/*.sh docker/kafka/*.sh
+  run "shellcheck" shellcheck tools/deploy/*.sh tools/containers/*.sh docker/kafka/*.sh
 else
   skip "shellcheck: not installed"
 fi

@@ -1,6 +1,8 @@
-// Jest globalTeardown: stops the broker that globalSetup started, if it started one.
+// Jest globalTeardown: stops the broker and Redis that globalSetup started, if it started them.
 const { loadTypeScript } = require('./load-typescript');
 
 module.exports = async function globalTeardown() {
-  await loadTypeScript(require.resolve('./jest-kafka.ts')).tearDownTestKafka();
+  const testing = loadTypeScript(require.resolve('./jest-kafka.ts'));
+  await testing.tearDownTestRedis();
+  await testing.tearDownTestKafka();
 };

@@ -1,5 +1,5 @@
 import { JavaNotFoundError, resolveJava, startKafka } from '@conveyor/kafka-local';
-import { isDockerAvailable, startKafkaContainer } from './docker';
+import { isDockerAvailable, startKafkaContainer, startRedisContainer } from './docker';
 
 /*
  * One broker per Jest run, shared by every worker through KAFKA_BROKERS (workers are
@@ -11,13 +11,19 @@ import { isDockerAvailable, startKafkaContainer } from './docker';
  * reuses the broker, and only the call that started it stops it.
  */
 const OWNED = Symbol.for('conveyor.testing.ownedKafka');
+const OWNED_REDIS = Symbol.for('conveyor.testing.ownedRedis');
 
 interface OwnedKafka {
   brokers: string;
   stop(): Promise<void>;
 }
 
-type GlobalWithKafka = typeof globalThis & { [OWNED]?: OwnedKafka };
+interface OwnedRedis {
+  url: string;
+  stop(): Promise<void>;
+}
+
+type GlobalWithKafka = typeof globalThis & { [OWNED]?: OwnedKafka; [OWNED_REDIS]?: OwnedRedis };
 
 export type TestKafkaProvider = 'external' | 'local' | 'docker';
 
@@ -58,5 +64,38 @@ export async function tearDownTestKafka(): Promise<void> {
   if (!owned) return;
   delete state[OWNED];
   if (process.env['KAFKA_BROKERS'] === owned.brokers) delete process.env['KAFKA_BROKERS'];
+  await owned.stop();
+}
+
+export type TestRedisProvider = 'external' | 'docker';
+
+/**
+ * Which Redis the tests get: REDIS_URL (default the local redis://127.0.0.1:6379, see
+ * redis.ts) unless CONVEYOR_TEST_REDIS=docker asks for a Redis container for the run
+ * (and REDIS_URL is not set).
+ */
+export function chooseTestRedisProvider(env: Env = process.env): TestRedisProvider {
+  if (env['REDIS_URL']?.trim()) return 'external';
+  const forced = env['CONVEYOR_TEST_REDIS']?.trim();
+  if (!forced || forced === 'external') return 'external';
+  if (forced === 'docker') return 'docker';
+  throw new Error(`CONVEYOR_TEST_REDIS must be "docker" (or unset), got "${forced}"`);
+}
+
+export async function setUpTestRedis(): Promise<void> {
+  if (chooseTestRedisProvider() !== 'docker') return;
+  const started = Date.now();
+  const redis = await startRedisContainer();
+  process.env['REDIS_URL'] = redis.url;
+  (globalThis as GlobalWithKafka)[OWNED_REDIS] = redis;
+  process.stderr.write(`[testing] Redis (docker) ready on ${redis.url} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+}
+
+export async function tearDownTestRedis(): Promise<void> {
+  const state = globalThis as GlobalWithKafka;
+  const owned = state[OWNED_REDIS];
+  if (!owned) return;
+  delete state[OWNED_REDIS];
+  if (process.env['REDIS_URL'] === owned.url) delete process.env['REDIS_URL'];
   await owned.stop();
 }

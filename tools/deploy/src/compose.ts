@@ -1,6 +1,7 @@
 import { topicName } from '@conveyor/pipeline';
 import {
   flowOf,
+  infraImage,
   optionalGpu,
   PLATFORM,
   requiredGpu,
@@ -11,7 +12,6 @@ import {
 import { generatedHeader, listing, wrap } from './text';
 import { alias, anchored, commented, flow, MERGE, spaced, yamlFile } from './yaml';
 
-const KAFKA_IMAGE = 'apache/kafka:4.1.1';
 const stopGracePeriod = () => `${PLATFORM.shutdownGraceMs / 1000 + PLATFORM.graceMarginSeconds}s`;
 const gpuReservation = {
   resources: { reservations: { devices: [{ driver: 'nvidia', count: 1, capabilities: flow(['gpu']) }] } },
@@ -39,7 +39,7 @@ function stageService(s: StageRecord): unknown {
     {
       [MERGE]: alias('stage'),
       image: composeImage(s, gpu),
-      build: { context: '.', dockerfile: gpu ? s.gpuDockerfile : s.dockerfile },
+      build: { context: '.', dockerfile: gpu ? s.gpuDockerfile : s.dockerfile, args: { APP: s.app } },
       environment: { [MERGE]: alias('stage-env'), ...stageEnv(s, gpu) },
       ...(gpu ? { deploy: gpuReservation } : {}),
     },
@@ -58,7 +58,9 @@ export function renderCompose(ctx: DeployContext): string {
       wrap(
         `Apache Kafka (KRaft, single node), Redis and the stage services of every pipeline (${ctx.pipelines
           .map((p) => `${p.name}: ${p.stages.map((st) => `${p.name}-${st.name}`).join(', ')}`)
-          .join('; ')}), built from docker/<app>.Dockerfile.`,
+          .join('; ')}), each built from docker/stage.Dockerfile with its app as the build argument APP. ` +
+          'Kafka and Redis are built too, from Debian packages and Maven Central (docker/kafka.Dockerfile, ' +
+          'docker/redis.Dockerfile): no image registry is needed.',
         96,
       ),
       'Observability in the profile `observability` (`docker compose --profile observability up --build`',
@@ -134,11 +136,19 @@ export function renderCompose(ctx: DeployContext): string {
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
   });
 
+  const kafka = infraImage(ctx, 'kafka');
+  const redis = infraImage(ctx, 'redis');
+  const kafkaBuild = { context: '.', dockerfile: kafka.dockerfile };
   const observability = flow(['observability']);
   const services: Record<string, unknown> = {
     kafka: {
-      image: KAFKA_IMAGE,
+      image: kafka.image,
+      build: kafkaBuild,
       hostname: 'kafka',
+      read_only: true,
+      tmpfs: commented("Its generated server.properties and the JVM's scratch files; data is on the volume.", [
+        '/tmp:size=64m,mode=1777',
+      ]),
       ports: commented('Host producers: the EXTERNAL listener, advertised as localhost:<the same port>.', [
         '${KAFKA_HOST_PORT:-9092}:9092',
       ]),
@@ -167,20 +177,23 @@ export function renderCompose(ctx: DeployContext): string {
       },
       volumes: ['kafka-data:/var/lib/kafka/data'],
       healthcheck: {
-        test: [
-          'CMD-SHELL',
-          'KAFKA_HEAP_OPTS=-Xmx64m /opt/kafka/bin/kafka-broker-api-versions.sh --bootstrap-server kafka:19092 > /dev/null',
-        ],
-        interval: '10s',
-        timeout: '15s',
-        retries: 12,
+        test: commented(
+          'An ApiVersions request answered without error (docker/kafka/kafka-ready.sh; bash, no JVM).',
+          flow(['CMD', '/opt/kafka/bin/kafka-ready.sh', '127.0.0.1', '19092'], true),
+        ),
+        interval: '5s',
+        timeout: '10s',
+        retries: 24,
         start_period: '20s',
       },
     },
     topics: commented(
       'One-shot: creates the pipeline and dead-letter topics listed in docker/kafka/topics.txt, then exits 0.',
       {
-        image: KAFKA_IMAGE,
+        image: kafka.image,
+        build: kafkaBuild,
+        read_only: true,
+        tmpfs: ['/tmp:size=16m,mode=1777'],
         entrypoint: flow(['/bin/bash', '/conveyor/create-topics.sh'], true),
         environment: {
           BOOTSTRAP_SERVER: 'kafka:19092',
@@ -198,10 +211,16 @@ export function renderCompose(ctx: DeployContext): string {
       },
     ),
     redis: {
-      image: 'redis:7.4-alpine',
+      image: redis.image,
+      build: { context: '.', dockerfile: redis.dockerfile },
+      read_only: true,
+      tmpfs: ['/tmp:size=16m,mode=1777'],
       command: commented(
-        'Results and claim checks carry TTLs; nothing here needs to survive a restart.',
-        flow(['redis-server', '--save', '', '--appendonly', 'no'], true),
+        [
+          'Results and claim checks carry TTLs; nothing here needs to survive a restart. Without',
+          'a password, Redis refuses other containers unless protected mode is off.',
+        ].join('\n'),
+        flow(['redis-server', '--bind', '0.0.0.0', '--protected-mode', 'no', '--save', '', '--appendonly', 'no'], true),
       ),
       ports: ['${REDIS_HOST_PORT:-6379}:6379'],
       healthcheck: { test: flow(['CMD', 'redis-cli', 'ping'], true), interval: '5s', timeout: '3s', retries: 10 },
@@ -276,7 +295,7 @@ export function renderComposeGpu(ctx: DeployContext): string {
       'Needs an NVIDIA driver for CUDA 12 and the NVIDIA Container Toolkit on the host.',
       wrap(
         `Only the stages whose definition says gpu: 'optional' change (${listing(stages.map((s) => s.service)) || 'none'}): ` +
-          'the CUDA image (docker/<app>.gpu.Dockerfile, tag <tag>-cuda), the CUDA execution provider first ' +
+          'the CUDA image (docker/stage.gpu.Dockerfile with APP=<app>, tag <tag>-cuda), the CUDA execution provider first ' +
           '(CPU as fallback) and batches large enough to pay off on a GPU.',
         96,
       ),
@@ -286,7 +305,7 @@ export function renderComposeGpu(ctx: DeployContext): string {
   for (const s of stages) {
     services[s.service] = {
       image: composeImage(s, true),
-      build: { context: '.', dockerfile: s.gpuDockerfile },
+      build: { context: '.', dockerfile: s.gpuDockerfile, args: { APP: s.app } },
       environment: s.gpuEnv,
       deploy: gpuReservation,
     };

@@ -2,8 +2,17 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { describeStaleness, findStale, isStale, loadContext, renderAll, REPO_ROOT, writeAll } from './generate';
-import { GENERATED_MARKER } from './model';
+import {
+  describeStaleness,
+  findStale,
+  isStale,
+  loadContext,
+  readKafkaVersion,
+  renderAll,
+  REPO_ROOT,
+  writeAll,
+} from './generate';
+import { appRecords, GENERATED_MARKER } from './model';
 
 /**
  * The committed files under compose*.yaml, docker/ and k8s/ that name a stage
@@ -27,6 +36,24 @@ it('writes YAML and JSON exactly as `npm run format` (the Prettier CLI) would le
       stdio: 'pipe',
     },
   );
+});
+
+it('reads the Kafka version the Kafka image is tagged with from tools/kafka/pom.xml', () => {
+  expect(readKafkaVersion('<properties>\n  <kafka.version> 4.1.1 </kafka.version>\n</properties>')).toBe('4.1.1');
+  expect(() => readKafkaVersion('<project/>')).toThrow(/no <kafka.version>/);
+  expect(loadContext().kafkaVersion).toMatch(/^\d+\.\d+\.\d+$/);
+});
+
+it('gives every app that runs a stage an Nx `image` target building its image', () => {
+  for (const { app } of appRecords(loadContext())) {
+    const project = JSON.parse(readFileSync(join(REPO_ROOT, 'apps', app, 'project.json'), 'utf8')) as {
+      targets: Record<string, { options?: { command?: string } }>;
+    };
+    expect([app, project.targets['image']?.options?.command]).toEqual([
+      app,
+      'tools/deploy/build-images.sh --images {projectName}',
+    ]);
+  }
 });
 
 describe('findStale and writeAll', () => {

@@ -41,6 +41,16 @@ const GENERATED_ROOTS = ['compose.yaml', 'compose.gpu.yaml', 'docker', 'k8s', 't
 /** Directories of k8s/base that are not a stage's. */
 const K8S_BASE_SHARED_DIRS = new Set(['kafka-topics', 'autoscaling']);
 
+/** The one pinned Apache Kafka of the project (libs/kafka-local runs it; the Kafka image is built from it). */
+export const KAFKA_POM = 'tools/kafka/pom.xml';
+
+/** `<kafka.version>` of tools/kafka/pom.xml. */
+export function readKafkaVersion(pomXml: string): string {
+  const version = /<kafka\.version>\s*([^<\s]+)\s*<\/kafka\.version>/.exec(pomXml)?.[1];
+  if (!version) throw new Error(`${KAFKA_POM} has no <kafka.version>`);
+  return version;
+}
+
 /** The context of this repository: its pipelines, version, GPU images and dashboard template. */
 export function loadContext(root = REPO_ROOT): DeployContext {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version?: string };
@@ -49,6 +59,7 @@ export function loadContext(root = REPO_ROOT): DeployContext {
     pipelines: PIPELINES,
     version: pkg.version,
     gpuApps: new Set(appsOf(PIPELINES).filter((app) => existsSync(join(root, gpuDockerfileOf(app))))),
+    kafkaVersion: readKafkaVersion(readFileSync(join(root, KAFKA_POM), 'utf8')),
     dashboardTemplate: readFileSync(join(root, DASHBOARD_TEMPLATE), 'utf8'),
   };
 }

@@ -486,7 +486,7 @@ function gpuComponentFiles(stages: StageRecord[]): K8sFiles {
         '  images:',
         ...[...new Set(gpu.map((s) => s.image))].flatMap((image) => [
           `    - name: ${image}`,
-          '      newTag: <version>-cuda   # docker/<app>.gpu.Dockerfile',
+          '      newTag: <version>-cuda   # docker/stage.gpu.Dockerfile, APP=<app>',
         ]),
         'Needs the NVIDIA device plugin (or GPU Operator) on the GPU nodes.',
       ].join('\n'),
@@ -624,7 +624,7 @@ function gpuOverlayFiles(ctx: DeployContext, stages: StageRecord[]): K8sFiles {
         `The stages with gpu: 'optional' (${listing(gpu.map((s) => s.service)) || 'none'}) on NVIDIA GPUs (CUDA`,
         'execution provider); the other stages as in base.',
         '  kubectl apply -k k8s/overlays/gpu',
-        'Their images are the CUDA variants (docker/<app>.gpu.Dockerfile), tagged <version>-cuda.',
+        'Their images are the CUDA variants (docker/stage.gpu.Dockerfile), tagged <version>-cuda.',
       ].join('\n'),
     ),
     [

@@ -1,14 +1,23 @@
-import { appRecords, GENERATED_MARKER, PLATFORM, stageRecords, topicRecords, type DeployContext } from './model';
+import {
+  appRecords,
+  GENERATED_MARKER,
+  infraImages,
+  PLATFORM,
+  stageRecords,
+  topicRecords,
+  type DeployContext,
+} from './model';
 import { generatedHeader, lineFile } from './text';
 
 /**
- * k8s/stages.json: what tools/deploy/check_manifests.py expects to find in the
- * rendered manifests and compose files, so the checks read the stage list
- * from the definitions instead of keeping their own.
+ * k8s/stages.json: the stages, apps and topics of every pipeline in one file, for
+ * tools that are no TypeScript (tools/containers/e2e.sh reads the stage services
+ * from it) and the checks of tools/deploy/src/invariants.ts, which expect them in
+ * the rendered manifests and compose files.
  */
 export function renderStagesManifest(ctx: DeployContext): string {
   const manifest = {
-    '//': `${GENERATED_MARKER} (tools/deploy/src/manifest.ts); read by tools/deploy/check_manifests.py`,
+    '//': `${GENERATED_MARKER} (tools/deploy/src/manifest.ts); read by tools/containers/e2e.sh and tools/deploy/src/invariants.ts`,
     namespace: PLATFORM.namespace,
     httpPort: PLATFORM.httpPort,
     uid: PLATFORM.uid,
@@ -47,19 +56,25 @@ export function renderStagesManifest(ctx: DeployContext): string {
 }
 
 /**
- * tools/deploy/images.txt: the images tools/deploy/build-images.sh builds, one
- * app a line: `APP DOCKERFILE GPU_DOCKERFILE` (`-` when no stage of the app
- * runs on a GPU).
+ * tools/deploy/images.txt: the images tools/deploy/build-images.sh builds. One
+ * stage app a line, `APP DOCKERFILE GPU_DOCKERFILE` (`-` when no stage of the
+ * app runs on a GPU; both built with `--build-arg APP=<app>`), then one
+ * infrastructure image a line, `infra:NAME DOCKERFILE IMAGE` (Kafka, Redis:
+ * the names compose.yaml runs).
  */
 export function renderImageList(ctx: DeployContext): string {
   const header = generatedHeader(
     'tools/deploy/src/manifest.ts',
     [
-      'The images tools/deploy/build-images.sh builds, one per app that a pipeline stage runs:',
-      '  APP DOCKERFILE GPU_DOCKERFILE',
-      "GPU_DOCKERFILE is `-` unless a stage of the app has gpu: 'optional' or 'required'.",
+      'The images tools/deploy/build-images.sh builds:',
+      '  APP DOCKERFILE GPU_DOCKERFILE   one per app that a pipeline stage runs, built with --build-arg APP=<app>;',
+      "                                  GPU_DOCKERFILE is `-` unless a stage of the app has gpu: 'optional' or 'required'",
+      '  infra:NAME DOCKERFILE IMAGE     the platform services compose.yaml runs, from Debian packages and Maven Central',
     ].join('\n'),
   );
-  const lines = appRecords(ctx).map((a) => `${a.app} ${a.dockerfile} ${a.gpuDockerfile ?? '-'}`);
+  const lines = [
+    ...appRecords(ctx).map((a) => `${a.app} ${a.dockerfile} ${a.gpuDockerfile ?? '-'}`),
+    ...infraImages(ctx).map((i) => `infra:${i.name} ${i.dockerfile} ${i.image}`),
+  ];
   return lineFile(header, lines);
 }

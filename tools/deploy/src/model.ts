@@ -20,8 +20,10 @@ export interface DeployContext {
   pipelines: readonly PipelineDefinition[];
   /** Image tag of a release (the root package.json's version): k8s base and prod. */
   version: string;
-  /** Apps that have a GPU image, `docker/<app>.gpu.Dockerfile`. */
+  /** Apps that have a GPU image (built from GPU_DOCKERFILE with APP=<app>). */
   gpuApps: ReadonlySet<string>;
+  /** Apache Kafka's version (tools/kafka/pom.xml): the tag of the Kafka image. */
+  kafkaVersion: string;
   /** docker/grafana/conveyor-stages.template.json: the dashboard without its variables. */
   dashboardTemplate: string;
 }
@@ -99,9 +101,43 @@ export interface StageRecord {
   gpuEnv?: Record<string, string>;
 }
 
+/** The one Dockerfile of every stage app's image: `--build-arg APP=<app>` picks the app. */
+export const STAGE_DOCKERFILE = 'docker/stage.Dockerfile';
+/** Its CUDA variant, for the apps whose stages run on a GPU. */
+export const GPU_DOCKERFILE = 'docker/stage.gpu.Dockerfile';
+
 export const imageOf = (app: string) => `${PLATFORM.registry}/conveyor-${app}`;
-export const dockerfileOf = (app: string) => `docker/${app}.Dockerfile`;
-export const gpuDockerfileOf = (app: string) => `docker/${app}.gpu.Dockerfile`;
+export const dockerfileOf = (_app: string) => STAGE_DOCKERFILE;
+export const gpuDockerfileOf = (_app: string) => GPU_DOCKERFILE;
+
+/** An image the platform runs besides the stages, built from Debian's packages and Maven Central (no registry). */
+export interface InfraImage {
+  /** compose service (and Nx target `deploy:image-<name>`). */
+  name: 'kafka' | 'redis';
+  /** `<registry>/conveyor-<name>:<tag>`: compose.yaml names it; build-images.sh builds it. */
+  image: string;
+  dockerfile: string;
+}
+
+/** Debian bookworm's redis-server (7.0), the Redis image's content. */
+export const REDIS_TAG = '7.0-bookworm';
+
+export function infraImages(ctx: DeployContext): InfraImage[] {
+  return [
+    {
+      name: 'kafka',
+      image: `${PLATFORM.registry}/conveyor-kafka:${ctx.kafkaVersion}`,
+      dockerfile: 'docker/kafka.Dockerfile',
+    },
+    { name: 'redis', image: `${PLATFORM.registry}/conveyor-redis:${REDIS_TAG}`, dockerfile: 'docker/redis.Dockerfile' },
+  ];
+}
+
+export function infraImage(ctx: DeployContext, name: InfraImage['name']): InfraImage {
+  const found = infraImages(ctx).find((i) => i.name === name);
+  if (!found) throw new Error(`no infrastructure image ${name}`);
+  return found;
+}
 
 export function stageRecords(ctx: DeployContext): StageRecord[] {
   return allStages(ctx.pipelines).map(({ pipeline, stage }) => {
@@ -109,7 +145,7 @@ export function stageRecords(ctx: DeployContext): StageRecord[] {
     const wantsGpu = stage.gpu !== 'none';
     if (wantsGpu && !ctx.gpuApps.has(stage.app)) {
       throw new Error(
-        `stage ${pipeline.name}/${stage.name} has gpu: '${stage.gpu}', but its app ${stage.app} has no GPU image (${gpuDockerfileOf(stage.app)})`,
+        `stage ${pipeline.name}/${stage.name} has gpu: '${stage.gpu}', but its app ${stage.app} has no GPU image (${gpuDockerfileOf(stage.app)} is missing)`,
       );
     }
     const outputs = [...(stage.output ? [stage.output] : []), ...Object.values(stage.outputs ?? {})];

@@ -52,6 +52,7 @@ const ctx: DeployContext = {
   pipelines: [demo],
   version: '9.9.9',
   gpuApps: new Set(['beta']),
+  kafkaVersion: '4.1.1',
   dashboardTemplate: template,
 };
 
@@ -78,7 +79,10 @@ describe('compose', () => {
     const first = block(compose, '  demo-first:');
     expect(first).toContain('    <<: *stage\n');
     expect(first).toContain('    image: ghcr.io/conveyor-ml/conveyor-alpha:${CONVEYOR_TAG:-dev}\n');
-    expect(first).toContain('      dockerfile: docker/alpha.Dockerfile');
+    // Every app's image comes from the one stage Dockerfile, the app named by a build argument.
+    expect(first).toContain(
+      '    build:\n      context: .\n      dockerfile: docker/stage.Dockerfile\n      args:\n        APP: alpha\n',
+    );
     expect(first).toContain(
       [
         '      <<: *stage-env',
@@ -122,19 +126,31 @@ describe('compose', () => {
     for (const name of ['kafka', 'topics', 'redis']) expect(block(compose, `  ${name}:`)).not.toContain('profiles');
   });
 
+  it('runs Kafka and Redis from the images built here, by name (no registry needed)', () => {
+    const kafka = block(compose, '  kafka:');
+    expect(kafka).toContain('    image: ghcr.io/conveyor-ml/conveyor-kafka:4.1.1\n');
+    expect(kafka).toContain('      dockerfile: docker/kafka.Dockerfile\n');
+    expect(kafka).toContain('    read_only: true\n');
+    expect(block(compose, '  topics:')).toContain('    image: ghcr.io/conveyor-ml/conveyor-kafka:4.1.1\n');
+    const redis = block(compose, '  redis:');
+    expect(redis).toContain('    image: ghcr.io/conveyor-ml/conveyor-redis:7.0-bookworm\n');
+    expect(redis).toContain('      dockerfile: docker/redis.Dockerfile\n');
+    expect(redis).toContain('"--protected-mode", "no"');
+  });
+
   it('puts only GPU-optional stages on the GPU in compose.gpu.yaml', () => {
     const gpu = renderComposeGpu(ctx);
     expect(gpu).not.toContain('demo-first');
     const second = block(gpu, '  demo-second:');
     expect(second).toContain('    image: ghcr.io/conveyor-ml/conveyor-beta:${CONVEYOR_TAG:-dev}-cuda\n');
-    expect(second).toContain('      dockerfile: docker/beta.gpu.Dockerfile\n');
+    expect(second).toContain('      dockerfile: docker/stage.gpu.Dockerfile\n      args:\n        APP: beta\n');
     expect(second).toContain('      ORT_EXECUTION_PROVIDERS: cuda,cpu\n');
     expect(second).toContain('            - driver: nvidia\n              count: 1\n              capabilities: [gpu]');
   });
 
   it('refuses a GPU stage whose app has no GPU image', () => {
     expect(() => renderCompose({ ...ctx, gpuApps: new Set() })).toThrow(
-      /demo\/second has gpu: 'optional', but its app beta has no GPU image \(docker\/beta.gpu.Dockerfile\)/,
+      /demo\/second has gpu: 'optional', but its app beta has no GPU image \(docker\/stage.gpu.Dockerfile is missing\)/,
     );
   });
 });
@@ -314,15 +330,20 @@ describe('observability', () => {
 });
 
 describe('manifests', () => {
-  it('lists the images to build, with a GPU Dockerfile where a stage wants a GPU', () => {
+  it('lists the images to build: the apps, with a GPU Dockerfile where a stage wants a GPU, then Kafka and Redis', () => {
     expect(
       renderImageList(ctx)
         .split('\n')
         .filter((l) => l && !l.startsWith('#')),
-    ).toEqual(['alpha docker/alpha.Dockerfile -', 'beta docker/beta.Dockerfile docker/beta.gpu.Dockerfile']);
+    ).toEqual([
+      'alpha docker/stage.Dockerfile -',
+      'beta docker/stage.Dockerfile docker/stage.gpu.Dockerfile',
+      'infra:kafka docker/kafka.Dockerfile ghcr.io/conveyor-ml/conveyor-kafka:4.1.1',
+      'infra:redis docker/redis.Dockerfile ghcr.io/conveyor-ml/conveyor-redis:7.0-bookworm',
+    ]);
   });
 
-  it('writes k8s/stages.json for check_manifests.py', () => {
+  it('writes k8s/stages.json for the checks and the container e2e test', () => {
     const manifest = JSON.parse(renderStagesManifest(ctx));
     expect(
       manifest.stages.map((s: { service: string; group: string; input: string }) => [s.service, s.group, s.input]),
@@ -334,8 +355,8 @@ describe('manifests', () => {
     expect(manifest.apps[1]).toEqual({
       app: 'beta',
       image: 'ghcr.io/conveyor-ml/conveyor-beta',
-      dockerfile: 'docker/beta.Dockerfile',
-      gpuDockerfile: 'docker/beta.gpu.Dockerfile',
+      dockerfile: 'docker/stage.Dockerfile',
+      gpuDockerfile: 'docker/stage.gpu.Dockerfile',
     });
   });
 
@@ -371,7 +392,7 @@ describe("a stage with gpu: 'required'", () => {
   it('runs on the GPU in compose.yaml itself, and compose.gpu.yaml leaves it alone', () => {
     const service = block(renderCompose(required), '  gpuonly-only:');
     expect(service).toContain('    image: ghcr.io/conveyor-ml/conveyor-beta:${CONVEYOR_TAG:-dev}-cuda\n');
-    expect(service).toContain('      dockerfile: docker/beta.gpu.Dockerfile\n');
+    expect(service).toContain('      dockerfile: docker/stage.gpu.Dockerfile\n      args:\n        APP: beta\n');
     expect(service).toContain('      ORT_EXECUTION_PROVIDERS: cuda,cpu\n');
     expect(service).toContain('            - driver: nvidia\n');
     expect(renderComposeGpu(required)).not.toContain('gpuonly-only');

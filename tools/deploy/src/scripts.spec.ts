@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createTcpServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -117,5 +118,69 @@ describe('docker/kafka/create-topics.sh', () => {
     expect((await createTopics(list)).stderr).toMatch(/lists no topic/);
     expect((await createTopics(join(dir, 'missing.txt'))).stderr).toMatch(/cannot read the topic list/);
     expect((await createTopics(list, { TOPIC_PREFIX: 'bad prefix' })).code).toBe(2);
+  });
+});
+
+describe('docker/kafka/kafka-ready.sh (the Kafka image healthcheck)', () => {
+  const ready = (host: string, port: number) =>
+    run('bash', [join(REPO_ROOT, 'docker', 'kafka', 'kafka-ready.sh'), host, String(port)]);
+
+  /** A TCP server that answers the first request with `reply` (or nothing). */
+  async function fakeBroker(
+    reply: Buffer | undefined,
+  ): Promise<{ port: number; request: Promise<Buffer>; close(): void }> {
+    let received: (b: Buffer) => void = () => undefined;
+    const request = new Promise<Buffer>((resolve) => (received = resolve));
+    const server = createTcpServer((socket) => {
+      socket.once('data', (data) => {
+        received(data);
+        if (reply) socket.end(reply);
+      });
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { port: (server.address() as AddressInfo).port, request, close: () => server.close() };
+  }
+  // size | correlation id 1 | error code | (the rest of an ApiVersions response)
+  const response = (errorCode: number) => Buffer.from([0, 0, 0, 6, 0, 0, 0, 1, 0, errorCode]);
+
+  it('sends an ApiVersions v0 request and exits 0 when the broker answers it without error', async () => {
+    const broker = await fakeBroker(response(0));
+    try {
+      const result = await ready('127.0.0.1', broker.port);
+      expect(result.code).toBe(0);
+      // size 11 | api_key 18 | api_version 0 | correlation_id 1 | client_id "h"
+      expect([...(await broker.request)]).toEqual([0, 0, 0, 11, 0, 18, 0, 0, 0, 0, 0, 1, 0, 1, 104]);
+    } finally {
+      broker.close();
+    }
+  });
+
+  it('fails on an error answer, on silence and when nothing listens', async () => {
+    const failing = await fakeBroker(response(35));
+    const silent = await fakeBroker(undefined);
+    try {
+      expect((await ready('127.0.0.1', failing.port)).code).not.toBe(0);
+      expect(
+        (
+          await run('bash', [join(REPO_ROOT, 'docker', 'kafka', 'kafka-ready.sh'), '127.0.0.1', String(silent.port)], {
+            ...process.env,
+            KAFKA_READY_TIMEOUT: '1',
+          })
+        ).code,
+      ).not.toBe(0);
+    } finally {
+      failing.close();
+      silent.close();
+    }
+    const closed = await fakeBroker(undefined);
+    closed.close();
+    expect((await ready('127.0.0.1', closed.port)).code).not.toBe(0);
+  });
+
+  // Against the real broker of the test run (the root Jest config starts one).
+  (process.env['KAFKA_BROKERS'] ? it : it.skip)('passes against the Kafka of the test run', async () => {
+    const [host, port] = (process.env['KAFKA_BROKERS'] ?? '').split(',')[0].split(':');
+    expect((await ready(host, Number(port))).code).toBe(0);
   });
 });

@@ -27,8 +27,11 @@ describe('stage generator', () => {
     expect(tree.read('pipelines/ocr/pipeline.ts', 'utf-8')).toBe(insertStage(ocrSource, { name: 'denoise', after: 'preprocess' }).source);
     const project = readProjectConfiguration(tree, 'denoise');
     expect(project).toMatchObject({ root: 'apps/denoise', sourceRoot: 'apps/denoise/src', projectType: 'application', tags: ['type:app', 'scope:denoise'] });
-    expect(Object.keys(project.targets ?? {})).toEqual(['build', 'typecheck', 'lint', 'test', 'serve']);
+    expect(Object.keys(project.targets ?? {})).toEqual(['build', 'typecheck', 'lint', 'test', 'serve', 'image']);
     expect(project.targets?.['serve']?.options?.command).toBe('node -r @swc-node/register apps/denoise/src/main.ts');
+    // The image: docker/stage.Dockerfile with APP=denoise, built by the image target; no Dockerfile of its own.
+    expect(project.targets?.['image']?.options?.command).toBe('tools/deploy/build-images.sh --images {projectName}');
+    expect(tree.exists('docker/denoise.Dockerfile')).toBe(false);
 
     const files = ['jest.config.js', 'tsconfig.json', 'tsconfig.app.json', 'tsconfig.spec.json', 'src/main.ts', 'src/denoise.stage.ts', 'src/denoise.stage.spec.ts'];
     for (const file of files) expect(tree.exists(`apps/denoise/${file}`)).toBe(true);

@@ -58,6 +58,13 @@ export async function stageGenerator(tree: Tree, schema: StageGeneratorSchema): 
         continuous: true,
         options: { command: `node -r @swc-node/register ${appRoot}/src/main.ts`, env: { SWC_NODE_PROJECT: 'tsconfig.base.json' } },
       },
+      // The app's image: docker/stage.Dockerfile serves every stage app (--build-arg APP=<name>), so there is no Dockerfile to write.
+      image: {
+        executor: 'nx:run-commands',
+        cache: false,
+        parallelism: false,
+        options: { command: 'tools/deploy/build-images.sh --images {projectName}' },
+      },
     },
   });
   const n = names(name);
@@ -73,10 +80,6 @@ export async function stageGenerator(tree: Tree, schema: StageGeneratorSchema): 
     input: edit.input,
     eventType: `conveyor.${pipeline}.${name}.v1`,
   });
-  // The app's image: every stage Dockerfile is the same but for the app's name (the shared
-  // `deps`/`runtime-deps` layers must stay byte-identical), so the redact app's is the template.
-  const template = tree.read('docker/redact.Dockerfile', 'utf-8');
-  if (template && !tree.exists(`docker/${name}.Dockerfile`)) tree.write(`docker/${name}.Dockerfile`, template.replace(/\bredact\b/g, name));
   // Formats what was generated so far. The pipeline file is written afterwards
   // on purpose: the formatter would rewrite the whole file, and the edit is
   // meant to change only the lines it inserts and the one input it rewires.

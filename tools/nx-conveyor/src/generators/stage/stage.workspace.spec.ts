@@ -238,9 +238,13 @@ describe('the stage generator in a copy of the workspace (README walkthrough)', 
     const output = await ok(dir, EXPECTED_COMMANDS.deploy[0]);
     expect(output).toContain('k8s/base/ocr-denoise/deployment.yaml');
     expect(readFileSync(path.join(dir, 'compose.yaml'), 'utf8')).toContain('  ocr-denoise:\n');
-    // Its image recipe, written by the stage generator, is what compose builds.
-    expect(readFileSync(path.join(dir, 'compose.yaml'), 'utf8')).toContain('dockerfile: docker/denoise.Dockerfile');
-    expect(readFileSync(path.join(dir, 'docker', 'denoise.Dockerfile'), 'utf8')).toContain('RUN npx nx run denoise:build');
+    // Its image is docker/stage.Dockerfile with APP=denoise: no Dockerfile of its own.
+    expect(readFileSync(path.join(dir, 'compose.yaml'), 'utf8')).toContain('      dockerfile: docker/stage.Dockerfile\n      args:\n        APP: denoise\n');
+    expect(readFileSync(path.join(dir, 'tools/deploy/images.txt'), 'utf8')).toMatch(/^denoise docker\/stage\.Dockerfile -$/m);
+    expect(existsSync(path.join(dir, 'docker', 'denoise.Dockerfile'))).toBe(false);
+    expect(JSON.parse(readFileSync(path.join(dir, 'apps/denoise/project.json'), 'utf8')).targets.image.options.command).toBe(
+      'tools/deploy/build-images.sh --images {projectName}',
+    );
     expect(readFileSync(path.join(dir, 'docker/kafka/topics.txt'), 'utf8')).toMatch(/^ocr\.denoise /m);
     await ok(dir, 'npm run generate -- --check');
   }, 120_000);

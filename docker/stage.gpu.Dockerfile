@@ -1,11 +1,14 @@
-# Conveyor stage image: inference, CUDA execution provider. Build from the repository root:
-#   docker build -f docker/inference.gpu.Dockerfile -t ghcr.io/conveyor-ml/conveyor-inference:dev-cuda .
-# Needs https://api.nuget.org at build time (onnxruntime-node fetches its CUDA provider
-# from NuGet) and, to run, an NVIDIA driver for CUDA 12 plus the NVIDIA container toolkit.
+# Conveyor stage image, CUDA execution provider: the GPU variant of docker/stage.Dockerfile
+# for the apps whose stages run on a GPU (gpu: 'optional' or 'required' in a pipeline
+# definition; today inference). Build from the repository root:
+#   docker build -f docker/stage.gpu.Dockerfile --build-arg APP=inference -t ghcr.io/conveyor-ml/conveyor-inference:dev-cuda .
+# (`tools/deploy/build-images.sh --gpu`). Needs https://api.nuget.org at build time
+# (onnxruntime-node fetches its CUDA provider from NuGet) and, to run, an NVIDIA driver
+# for CUDA 12 plus the NVIDIA container toolkit.
 #
-# Every docker/<stage>.Dockerfile starts with the same `deps` and `runtime-deps`
-# stages, byte for byte (tools/deploy/validate.sh checks it), so Docker and podman
-# run `npm ci` once and reuse the cached layers for all five images.
+# The `deps` and `runtime-deps` stages are those of docker/stage.Dockerfile, byte for byte
+# (tools/deploy/src/dockerfiles.spec.ts checks it): the CPU and CUDA images share the
+# cached `npm ci` layers.
 
 ARG NODE_IMAGE=node:24-bookworm-slim
 # CUDA 12 + cuDNN 9 runtime: what onnxruntime 1.30's CUDA build links against.
@@ -34,14 +37,28 @@ RUN npm ci --omit=dev --no-audit --no-fund \
  && find "${ort_bin}" -mindepth 2 -maxdepth 2 ! -path "${ort_bin}/${keep}" -exec rm -rf {} + \
  && find "${ort_bin}" -mindepth 1 -maxdepth 1 -type d -empty -delete
 
-# ---- build: compile this stage (tsc + tsc-alias; the libs it imports compile into the same folder) ----
+# ---- build: compile the app (tsc + tsc-alias; the libs it imports compile into the same folder) ----
 FROM deps AS build
+# The app to build and run: a folder apps/<APP> with an Nx `build` target. No default on purpose.
+ARG APP
+RUN case "${APP}" in \
+      '' ) echo 'stage.Dockerfile: pass --build-arg APP=<app> (an app under apps/)' >&2; exit 2 ;; \
+      *[!a-z0-9-]* ) echo "stage.Dockerfile: APP must be a lower-case app name, got '${APP}'" >&2; exit 2 ;; \
+    esac
 COPY nx.json tsconfig.base.json ./
 COPY libs libs
 COPY pipelines pipelines
-COPY apps/inference apps/inference
-RUN npx nx run inference:build --output-style=static \
- && test -f dist/apps/inference/apps/inference/src/main.js
+# Only this app: editing another app does not rebuild this image.
+COPY apps/${APP} apps/${APP}
+# The app's tsc compiles the libs it imports from their sources (tsconfig paths), so the
+# libs' own builds (the `^build` dependencies) would be wasted work here.
+# /out/app: the compiled app with a fixed entry point, main.js, so that the release stage
+# and its CMD do not depend on the app's name (a CMD in exec form expands no variables).
+RUN npx nx run "${APP}:build" --excludeTaskDependencies --output-style=static \
+ && test -f "dist/apps/${APP}/apps/${APP}/src/main.js" \
+ && mkdir -p /out \
+ && cp -a "dist/apps/${APP}" /out/app \
+ && printf '// Entry point of the %s image.\nrequire("./apps/%s/src/main.js");\n' "${APP}" "${APP}" > /out/app/main.js
 
 # ---- runtime-deps-cuda: add onnxruntime-node's CUDA execution provider ----
 FROM runtime-deps AS runtime-deps-cuda
@@ -58,6 +75,10 @@ FROM ${NODE_IMAGE} AS node
 
 # ---- release: the CUDA runtime image + node + production node_modules + compiled JS ----
 FROM ${CUDA_IMAGE} AS release
+ARG APP
+LABEL org.opencontainers.image.title="conveyor-${APP}-cuda" \
+      org.opencontainers.image.source="https://github.com/conveyor-ml/conveyor" \
+      org.opencontainers.image.licenses="Apache-2.0"
 COPY --from=node /usr/local/bin/node /usr/local/bin/node
 # Fail the build here, not at run time, if the node binary misses a shared library.
 RUN node --version \
@@ -70,13 +91,14 @@ ENV NODE_ENV=production \
     HTTP_PORT=8080 \
     ORT_EXECUTION_PROVIDERS=cuda,cpu \
     NVIDIA_VISIBLE_DEVICES=all \
-    NVIDIA_DRIVER_CAPABILITIES=compute,utility
+    NVIDIA_DRIVER_CAPABILITIES=compute,utility \
+    CONVEYOR_APP=${APP}
 WORKDIR /app
 # Owned by root and not writable by the service user: the code cannot change itself.
 COPY --from=runtime-deps-cuda /src/node_modules ./node_modules
-COPY --from=build /src/dist/apps/inference ./dist/apps/inference
+COPY --from=build /out/app ./dist
 USER 10001:10001
 EXPOSE 8080
 # Node itself is PID 1 and the app handles SIGTERM (drain, commit, leave the group).
 STOPSIGNAL SIGTERM
-CMD ["node", "dist/apps/inference/apps/inference/src/main.js"]
+CMD ["node", "dist/main.js"]

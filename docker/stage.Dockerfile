@@ -1,0 +1,83 @@
+# Conveyor stage image, one Dockerfile for every app that runs a pipeline stage.
+# Build from the repository root, naming the app (apps/<app>):
+#   docker build -f docker/stage.Dockerfile --build-arg APP=preprocess -t ghcr.io/conveyor-ml/conveyor-preprocess:dev .
+# or `npx nx run <app>:image`, `tools/deploy/build-images.sh --apps <app>`; compose.yaml passes
+# APP as a build argument. The CUDA variant is docker/stage.gpu.Dockerfile.
+#
+# docker/stage.gpu.Dockerfile starts with the same `deps` and `runtime-deps` stages, byte
+# for byte (tools/deploy/src/dockerfiles.spec.ts checks it), and neither depends on APP, so
+# Docker and podman run `npm ci` once and reuse the cached layers for every image.
+
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+# ---- deps: the whole dependency tree, dev tools included (tsc, tsc-alias, nx) ----
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /src
+ENV NX_DAEMON=false NX_NO_CLOUD=true
+# Only the manifests first: this layer stays cached until package-lock.json changes.
+# .npmrc carries onnxruntime-node-install=skip (no CUDA download on CPU images).
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --no-audit --no-fund
+
+# ---- runtime-deps: production dependencies only, trimmed to this platform ----
+FROM ${NODE_IMAGE} AS runtime-deps
+WORKDIR /src
+COPY package.json package-lock.json .npmrc ./
+# onnxruntime-node ships prebuilt binaries for every OS and CPU (~290 MB); keep only
+# linux/<this arch> (~45 MB). The stages that never run a model still load
+# onnxruntime-node (libs/ocr imports it), so the package itself must stay.
+RUN npm ci --omit=dev --no-audit --no-fund \
+ && ort_bin=node_modules/onnxruntime-node/bin/napi-v6 \
+ && keep="linux/$(node -p process.arch)" \
+ && test -d "${ort_bin}/${keep}" \
+ && find "${ort_bin}" -mindepth 2 -maxdepth 2 ! -path "${ort_bin}/${keep}" -exec rm -rf {} + \
+ && find "${ort_bin}" -mindepth 1 -maxdepth 1 -type d -empty -delete
+
+# ---- build: compile the app (tsc + tsc-alias; the libs it imports compile into the same folder) ----
+FROM deps AS build
+# The app to build and run: a folder apps/<APP> with an Nx `build` target. No default on purpose.
+ARG APP
+RUN case "${APP}" in \
+      '' ) echo 'stage.Dockerfile: pass --build-arg APP=<app> (an app under apps/)' >&2; exit 2 ;; \
+      *[!a-z0-9-]* ) echo "stage.Dockerfile: APP must be a lower-case app name, got '${APP}'" >&2; exit 2 ;; \
+    esac
+COPY nx.json tsconfig.base.json ./
+COPY libs libs
+COPY pipelines pipelines
+# Only this app: editing another app does not rebuild this image.
+COPY apps/${APP} apps/${APP}
+# The app's tsc compiles the libs it imports from their sources (tsconfig paths), so the
+# libs' own builds (the `^build` dependencies) would be wasted work here.
+# /out/app: the compiled app with a fixed entry point, main.js, so that the release stage
+# and its CMD do not depend on the app's name (a CMD in exec form expands no variables).
+RUN npx nx run "${APP}:build" --excludeTaskDependencies --output-style=static \
+ && test -f "dist/apps/${APP}/apps/${APP}/src/main.js" \
+ && mkdir -p /out \
+ && cp -a "dist/apps/${APP}" /out/app \
+ && printf '// Entry point of the %s image.\nrequire("./apps/%s/src/main.js");\n' "${APP}" "${APP}" > /out/app/main.js
+
+# ---- release: node + production node_modules + compiled JS, nothing else ----
+FROM ${NODE_IMAGE} AS release
+ARG APP
+LABEL org.opencontainers.image.title="conveyor-${APP}" \
+      org.opencontainers.image.source="https://github.com/conveyor-ml/conveyor" \
+      org.opencontainers.image.licenses="Apache-2.0"
+# HOME=/tmp: the root filesystem is read-only at run time; /tmp is the one writable mount.
+# CPU image: the CPU execution provider (the CUDA image is docker/stage.gpu.Dockerfile).
+ENV NODE_ENV=production \
+    NODE_OPTIONS=--enable-source-maps \
+    HOME=/tmp \
+    HTTP_PORT=8080 \
+    ORT_EXECUTION_PROVIDERS=cpu \
+    CONVEYOR_APP=${APP}
+RUN groupadd --system --gid 10001 conveyor \
+ && useradd --system --uid 10001 --gid 10001 --home-dir /tmp --no-create-home --shell /usr/sbin/nologin conveyor
+WORKDIR /app
+# Owned by root and not writable by the service user: the code cannot change itself.
+COPY --from=runtime-deps /src/node_modules ./node_modules
+COPY --from=build /out/app ./dist
+USER 10001:10001
+EXPOSE 8080
+# Node itself is PID 1 and the app handles SIGTERM (drain, commit, leave the group).
+STOPSIGNAL SIGTERM
+CMD ["node", "dist/main.js"]
