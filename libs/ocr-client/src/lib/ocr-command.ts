@@ -3,8 +3,9 @@ import { basename, extname, join } from 'node:path';
 import type { OcrResult } from '@conveyor/pipelines';
 import { SingleBar, Presets } from 'cli-progress';
 import { annotateImage } from './annotate';
-import { collectImageFiles, contentTypeForFile, oversizedFiles } from './image-files';
-import { formatBytes, maxImageBytesFromEnv, OcrClient, PlatformUnreachableError, TopicRefusedImageError, type OcrClientOptions } from './ocr-client';
+import { startImageCommand } from './command-start';
+import { contentTypeForFile, oversizedFiles } from './image-files';
+import { formatBytes, maxImageBytesFromEnv, OcrClient, TopicRefusedImageError, type OcrClientOptions } from './ocr-client';
 
 /** Exit codes of `conveyor ocr`, so scripts can tell outcomes apart. */
 export const OcrExitCode = {
@@ -64,31 +65,9 @@ export async function checkImageSizes(command: string, files: readonly string[],
 export async function runOcrCommand(options: OcrCommandOptions): Promise<number> {
   const out = options.out ?? ((t: string) => process.stdout.write(t));
   const err = options.err ?? ((t: string) => process.stderr.write(t));
-  let files: string[];
-  try {
-    files = await collectImageFiles(options.paths);
-  } catch (error) {
-    err(`conveyor ocr: ${(error as Error).message}\n`);
-    return OcrExitCode.usage;
-  }
-  if (files.length === 0) {
-    err('conveyor ocr: no image files found\n');
-    return OcrExitCode.usage;
-  }
-
-  const maxImageBytes = await checkImageSizes('conveyor ocr', files, options.maxImageBytes, err);
-  if (maxImageBytes === undefined) return OcrExitCode.usage;
-
-  let client: OcrClient;
-  try {
-    client = await OcrClient.connect({ ...options, maxImageBytes });
-  } catch (error) {
-    if (error instanceof PlatformUnreachableError) {
-      err(`conveyor ocr: platform unreachable: ${error.message}\n  start it with \`npm start\` (or set KAFKA_BROKERS / REDIS_URL)\n`);
-      return OcrExitCode.unreachable;
-    }
-    throw error;
-  }
+  const started = await startImageCommand('conveyor ocr', options, (maxImageBytes) => OcrClient.connect({ ...options, maxImageBytes }), err);
+  if (typeof started === 'number') return started;
+  const { files, client } = started;
 
   const showProgress = options.progress ?? (files.length > 1 && Boolean(process.stderr.isTTY));
   const bar = showProgress

@@ -1,9 +1,10 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import type { RedactResult } from '@conveyor/pipelines';
-import { collectImageFiles, contentTypeForFile } from './image-files';
-import { PlatformUnreachableError, RedactClient, TopicRefusedImageError, type OcrClientOptions } from './ocr-client';
-import { checkImageSizes, OcrExitCode } from './ocr-command';
+import { startImageCommand } from './command-start';
+import { contentTypeForFile } from './image-files';
+import { RedactClient, TopicRefusedImageError, type OcrClientOptions } from './ocr-client';
+import { OcrExitCode } from './ocr-command';
 
 export interface RedactCommandOptions extends OcrClientOptions {
   paths: string[];
@@ -34,27 +35,9 @@ interface Outcome {
 export async function runRedactCommand(options: RedactCommandOptions): Promise<number> {
   const out = options.out ?? ((t: string) => process.stdout.write(t));
   const err = options.err ?? ((t: string) => process.stderr.write(t));
-  let files: string[];
-  try {
-    files = await collectImageFiles(options.paths);
-  } catch (error) {
-    err(`conveyor redact: ${(error as Error).message}\n`);
-    return OcrExitCode.usage;
-  }
-  if (files.length === 0) {
-    err('conveyor redact: no image files found\n');
-    return OcrExitCode.usage;
-  }
-  const maxImageBytes = await checkImageSizes('conveyor redact', files, options.maxImageBytes, err);
-  if (maxImageBytes === undefined) return OcrExitCode.usage;
-  let client: RedactClient;
-  try {
-    client = await RedactClient.connect({ ...options, maxImageBytes });
-  } catch (error) {
-    if (!(error instanceof PlatformUnreachableError)) throw error;
-    err(`conveyor redact: platform unreachable: ${error.message}\n  start it with \`npm start\` (or set KAFKA_BROKERS / REDIS_URL)\n`);
-    return OcrExitCode.unreachable;
-  }
+  const started = await startImageCommand('conveyor redact', options, (maxImageBytes) => RedactClient.connect({ ...options, maxImageBytes }), err);
+  if (typeof started === 'number') return started;
+  const { files, client } = started;
   const outcomes: Outcome[] = [];
   try {
     for (const file of files) {
