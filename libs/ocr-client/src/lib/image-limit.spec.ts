@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { ocrStageConfig } from '@conveyor/ocr-pipeline';
 import { ocrPipeline, redactPipeline } from '@conveyor/pipelines';
 import { DEFAULT_MAX_IMAGE_BYTES, ImageTooLargeError, maxImageBytesFromEnv } from './ocr-client';
-import { OcrExitCode, runOcrCommand } from './ocr-command';
+import { OcrExitCode } from './command-start';
+import { runOcrCommand } from './ocr-command';
 import { runRedactCommand } from './redact-command';
 
 describe('the input image limit', () => {

@@ -3,19 +3,10 @@ import { basename, extname, join } from 'node:path';
 import type { OcrResult } from '@conveyor/pipelines';
 import { SingleBar, Presets } from 'cli-progress';
 import { annotateImage } from './annotate';
-import { startImageCommand } from './command-start';
-import { contentTypeForFile, oversizedFiles } from './image-files';
-import { formatBytes, maxImageBytesFromEnv, OcrClient, TopicRefusedImageError, type OcrClientOptions } from './ocr-client';
+import { OcrExitCode, startImageCommand } from './command-start';
+import { contentTypeForFile } from './image-files';
+import { OcrClient, TopicRefusedImageError, type OcrClientOptions } from './ocr-client';
 
-/** Exit codes of `conveyor ocr`, so scripts can tell outcomes apart. */
-export const OcrExitCode = {
-  ok: 0,
-  /** Some images failed or timed out; the others were read. */
-  partialFailure: 1,
-  usage: 2,
-  /** Kafka or Redis could not be reached. */
-  unreachable: 3,
-} as const;
 
 export interface OcrCommandOptions extends OcrClientOptions {
   paths: string[];
@@ -37,29 +28,6 @@ interface Outcome {
   notSent?: string;
 }
 
-/**
- * The input limit (`maxImageBytes`, else MAX_IMAGE_BYTES, else 20 MiB), and
- * every file over it reported: nothing is sent when one is too large. Returns
- * the limit, or undefined after reporting a usage error.
- */
-export async function checkImageSizes(command: string, files: readonly string[], maxImageBytes: number | undefined, err: (text: string) => void): Promise<number | undefined> {
-  let limit: number;
-  try {
-    limit = maxImageBytes ?? maxImageBytesFromEnv();
-  } catch (error) {
-    err(`${command}: ${(error as Error).message}\n`);
-    return undefined;
-  }
-  const oversized = await oversizedFiles(files, limit);
-  for (const o of oversized) {
-    err(`${command}: ${o.file} is ${formatBytes(o.bytes)}, over the input limit of ${formatBytes(limit)} (MAX_IMAGE_BYTES)\n`);
-  }
-  if (oversized.length > 0) {
-    err(`${command}: nothing was sent; shrink or split ${oversized.length === 1 ? 'that image' : 'those images'}\n`);
-    return undefined;
-  }
-  return limit;
-}
 
 /** `conveyor ocr <files or folders…>`: publish, wait, print; returns the exit code. */
 export async function runOcrCommand(options: OcrCommandOptions): Promise<number> {

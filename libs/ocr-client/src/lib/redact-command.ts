@@ -1,10 +1,9 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import type { RedactResult } from '@conveyor/pipelines';
-import { startImageCommand } from './command-start';
+import { OcrExitCode, startImageCommand } from './command-start';
 import { contentTypeForFile } from './image-files';
 import { RedactClient, TopicRefusedImageError, type OcrClientOptions } from './ocr-client';
-import { OcrExitCode } from './ocr-command';
 
 export interface RedactCommandOptions extends OcrClientOptions {
   paths: string[];
