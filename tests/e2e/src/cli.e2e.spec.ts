@@ -6,7 +6,7 @@ import { resultRedisKeys } from '@conveyor/contracts';
 import { resultKeyPrefix } from '@conveyor/pipeline';
 import { ocrPipeline, redactedImageKey, redactPipeline } from '@conveyor/pipelines';
 import { characterErrorRate } from '@conveyor/corpus';
-import { findFreePort, findWorkspaceRoot } from '@conveyor/kafka-local';
+import { assertPortFree, findFreePort, findWorkspaceRoot } from '@conveyor/kafka-local';
 import { deleteTopicsWithPrefix, kafkaBrokers, redisUrl, uniqueName } from '@conveyor/testing';
 import Redis from 'ioredis';
 import sharp from 'sharp';
@@ -84,7 +84,13 @@ describe('conveyor CLI (up, ocr) as the README describes', () => {
 
   beforeAll(async () => {
     // The stages take consecutive health ports from a free one (`conveyor status` finds them the same way).
-    httpBasePort = await findFreePort();
+    // Every port of the run (base … base + processes − 1) must be free, not just the first.
+    const processes = ocrPipeline.stages.length + redactPipeline.stages.length;
+    for (;;) {
+      httpBasePort = await findFreePort();
+      const ports = Array.from({ length: processes }, (_, i) => httpBasePort + i);
+      if ((await Promise.all(ports.map((p) => assertPortFree('0.0.0.0', p).then(() => true, () => false)))).every(Boolean)) break;
+    }
     up = spawn(process.execPath, [bin, 'up', '--http-base-port', String(httpBasePort)], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     up.stdout?.on('data', (d: Buffer) => (upOutput += d.toString()));
     up.stderr?.on('data', (d: Buffer) => (upOutput += d.toString()));
