@@ -239,13 +239,22 @@ describe('stage runtime on a real Kafka (non-OCR stage)', () => {
     await waitFor('ready after start', () => stage!.transport.isReady);
     expect(await probe('/health/ready')).toBe(200);
 
-    const slowId = await send('words.in', 'slow');
-    await waitFor('slow message in flight', () => stage!.transport.inFlight > 0);
-    const stopping = stage!.stop();
-    await new Promise((r) => setTimeout(r, 200));
-    expect(await probe('/health/ready')).toBe(503); // draining
-    expect(await probe('/health/live')).toBe(200);
-    await stopping;
-    await waitFor('slow message finished during drain', () => outputFor(slowId).length === 1);
+    let release = (): void => undefined;
+    WordCountStage.slowGate = new Promise<void>((resolve) => (release = resolve));
+    try {
+      const slowId = await send('words.in', 'slow');
+      await waitFor('slow message in flight', () => stage!.transport.inFlight > 0);
+      const stopping = stage!.stop();
+      await waitFor('drain began', () => !stage!.transport.isReady);
+      expect(await probe('/health/ready')).toBe(503); // draining: the slow message holds the drain open
+      expect(await probe('/health/live')).toBe(200);
+      release();
+      await stopping;
+      await waitFor('slow message finished during drain', () => outputFor(slowId).length === 1);
+    } finally {
+      release();
+      WordCountStage.slowGate = null;
+    }
   });
 });
+

@@ -25,6 +25,11 @@ export class WordCountStage {
   static batchSizes: number[] = [];
   /** A stand-in for loading a model at start-up (tests of readiness). */
   static startupDelayMs = 0;
+  /**
+   * When set, "slow" waits for this gate instead of a fixed delay, so a test
+   * that probes a stage mid-drain is not racing the clock on a loaded machine.
+   */
+  static slowGate: Promise<void> | null = null;
 
   constructor(readiness: ReadinessRegistry) {
     if (WordCountStage.startupDelayMs > 0) {
@@ -39,7 +44,7 @@ export class WordCountStage {
     if (text.length === 0) throw new StageError('EMPTY_TEXT', 'the text is empty');
     // "flaky" fails on its first attempt as a transient error would.
     if (text === 'flaky' && message.attempt === 1) throw new Error('transient hiccup');
-    if (text === 'slow') await new Promise((resolve) => setTimeout(resolve, 1_500));
+    if (text === 'slow') await (WordCountStage.slowGate ?? new Promise((resolve) => setTimeout(resolve, 1_500)));
     if (text.startsWith('big')) {
       return { topic: 'words.out', type: 'conveyor.test.words.v1', value: Buffer.alloc(4096, 7) };
     }
