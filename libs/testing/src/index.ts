@@ -16,3 +16,4 @@ export { redisUrl, redisKeyPrefix, deleteRedisKeys, withRedis, DEFAULT_REDIS_URL
 export { chooseTestKafkaProvider, setUpTestKafka, tearDownTestKafka, type TestKafkaProvider } from './jest-kafka';
 export { isDockerAvailable } from './docker';
 export { waitFor } from './wait';
+export { startRedisServer, type TestRedisServer, type RedisServerOptions } from './redis-server';

@@ -149,6 +149,19 @@ describe('ProcessSupervisor with real child processes', () => {
     expect(h.events.filter((e) => e.type === 'exited' && e.name === 'a')).toHaveLength(2);
   });
 
+  it("stop(name, 'SIGKILL') takes a service down without a drain (a node lost) and does not restart it", async () => {
+    // Ignores SIGTERM, so only a SIGKILL ends it before the 5 s stop grace.
+    h = harness([nodeService('stubborn', `process.on('SIGTERM', () => undefined); ${STAYS_UP}`, state)], fast);
+    const started = h.next((e) => e.type === 'started');
+    h.supervisor.startAll();
+    await started;
+    await h.supervisor.stop('stubborn', 'SIGKILL');
+    expect(h.events.filter((e) => e.type === 'exited')).toEqual([expect.objectContaining({ name: 'stubborn', signal: 'SIGKILL' })]);
+    await new Promise((r) => setTimeout(r, 300)); // longer than the 50 ms restart delay
+    expect(h.supervisor.state('stubborn')).toBe('stopped');
+    expect(h.events.filter((e) => e.type === 'restart-scheduled')).toEqual([]);
+  });
+
   it('restart: false keeps the old behaviour: reported, not restarted', async () => {
     const unexpected: string[] = [];
     const events: SupervisorEvent[] = [];

@@ -228,15 +228,19 @@ export class ProcessSupervisor {
     return service.gaveUp ? 'gave-up' : 'stopped';
   }
 
-  /** Stops one service and does not restart it (e.g. to restart it by hand while the others keep running). */
-  async stop(name: string): Promise<void> {
+  /**
+   * Stops one service and does not restart it (e.g. to restart it by hand
+   * while the others keep running, or a replica leaving). `SIGKILL` takes it
+   * down without a drain, as a lost node would.
+   */
+  async stop(name: string, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
     const service = this.services.get(name);
     if (!service) return;
     service.stopRequested = true;
     this.clearTimers(service);
     const child = service.child;
     if (!child) return;
-    child.kill('SIGTERM');
+    child.kill(signal);
     const grace = this.options.stopGraceMs ?? 15_000;
     const timer = setTimeout(() => child.kill('SIGKILL'), grace);
     await service.exited;

@@ -7,13 +7,12 @@
  * what Redis alone held: results written before it (README, "Redis").
  */
 import { deadLetterTopic, resultRedisKey } from '@conveyor/contracts';
-import { createTopics, deleteTopicsWithPrefix, kafkaBrokers, testKafka, uniqueName, waitFor } from '@conveyor/testing';
+import { createTopics, deleteTopicsWithPrefix, kafkaBrokers, startRedisServer, testKafka, uniqueName, waitFor, type TestRedisServer } from '@conveyor/testing';
 import type { RunningStage } from '@conveyor/stage-runtime';
 import Redis from 'ioredis';
 import type { Admin, Consumer, Producer } from 'kafkajs';
 import { startStageApp } from '../lib/run-stage-app';
 import { counterPipeline, counterStage, sendRequests } from './counter-stage.test-support';
-import { startRedisServer, type TestRedisServer } from './redis-server.test-support';
 
 jest.setTimeout(240_000);
 
