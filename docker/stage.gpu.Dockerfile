@@ -41,6 +41,9 @@ RUN npm ci --omit=dev --no-audit --no-fund \
 FROM deps AS build
 # The app to build and run: a folder apps/<APP> with an Nx `build` target. No default on purpose.
 ARG APP
+# The version the stage reports (GET /version, results' `versions`, conveyor_stage_info):
+# default the root package.json's; a release build may pass e.g. 0.1.0+<git sha>.
+ARG CONVEYOR_VERSION=
 RUN case "${APP}" in \
       '' ) echo 'stage.Dockerfile: pass --build-arg APP=<app> (an app under apps/)' >&2; exit 2 ;; \
       *[!a-z0-9-]* ) echo "stage.Dockerfile: APP must be a lower-case app name, got '${APP}'" >&2; exit 2 ;; \
@@ -53,12 +56,14 @@ COPY apps/${APP} apps/${APP}
 # The app's tsc compiles the libs it imports from their sources (tsconfig paths), so the
 # libs' own builds (the `^build` dependencies) would be wasted work here.
 # /out/app: the compiled app with a fixed entry point, main.js, so that the release stage
-# and its CMD do not depend on the app's name (a CMD in exec form expands no variables).
+# and its CMD do not depend on the app's name (a CMD in exec form expands no variables),
+# and a package.json with the version, the one the stage finds above its code at run time.
 RUN npx nx run "${APP}:build" --excludeTaskDependencies --output-style=static \
  && test -f "dist/apps/${APP}/apps/${APP}/src/main.js" \
  && mkdir -p /out \
  && cp -a "dist/apps/${APP}" /out/app \
- && printf '// Entry point of the %s image.\nrequire("./apps/%s/src/main.js");\n' "${APP}" "${APP}" > /out/app/main.js
+ && printf '// Entry point of the %s image.\nrequire("./apps/%s/src/main.js");\n' "${APP}" "${APP}" > /out/app/main.js \
+ && node -e 'const v = process.env.CONVEYOR_VERSION || require("./package.json").version; require("fs").writeFileSync("/out/app/package.json", JSON.stringify({ name: "conveyor-" + process.env.APP, version: v, private: true }) + "\n")'
 
 # ---- runtime-deps-cuda: add onnxruntime-node's CUDA execution provider ----
 FROM runtime-deps AS runtime-deps-cuda

@@ -5,6 +5,7 @@ import { OcrExitCode, runOcrCommand, runRedactCommand } from '@conveyor/ocr-clie
 import { serviceName, selectPipelines } from '@conveyor/pipeline';
 import { PIPELINES } from '@conveyor/pipelines';
 import { collectStatus, formatStatusTable, planProcesses, startLocalPlatform } from '@conveyor/platform';
+import { ReplayExitCode, runReplayCommand } from '@conveyor/replay';
 import { Command, InvalidArgumentError } from 'commander';
 import { silenceKafkajsNegativeTimeoutWarning } from '@conveyor/stage-runtime';
 
@@ -134,7 +135,7 @@ program
 
 program
   .command('status')
-  .description('per stage: readiness, consumer lag and throughput')
+  .description('per stage: readiness, versions (package, configuration hash, models), consumer lag and throughput')
   .option('--pipeline <names>', 'pipelines to report on, comma-separated (default: all)', env['CONVEYOR_PIPELINES'])
   .option('--http-base-port <port>', 'health port of the first stage, as given to `up` (the others follow)', positiveInt, 8081)
   .option('--stage-url <service=url...>', 'health base URL of a stage service, e.g. ocr-inference=http://10.0.0.7:8080 (repeatable)')
@@ -243,6 +244,42 @@ dlq
     }
     const filter = { ids: opts.id, stage: opts.stage, code: opts.code, since: opts.since };
     process.exit(await runDlqReplay(dlqContext(opts.pipeline), { filter, dryRun: Boolean(opts.dryRun), json: Boolean(opts.json) }));
+  });
+
+program
+  .command('replay')
+  .description(
+    'replay past requests: re-read a time window of the input topic, run it through a copy of the pipeline (own topics ' +
+      '`replay.<run id>.*`, request ids `<run id>.<id>`, --set settings) and compare each result with the live one; live ' +
+      'topics, groups and results are only read. Ctrl-C stops it; the same --run-id resumes it',
+  )
+  .option('--since <time>', 'start of the window: ISO date or time, or an age (15m, 2h, 7d)')
+  .option('--until <time>', 'end of the window (default: the end of the topic when the replay starts)')
+  .option('--pipeline <name>', `the pipeline (default: ${PIPELINES[0].name})`)
+  .option('--run-id <id>', 'name of the run (default: r<date>-<time>-<random>); an existing run id resumes that run')
+  .option('--pipeline-version <label>', 'a label for the version replayed, recorded in the report')
+  .option('--set <stage.ENV=value>', 'a setting of a replayed stage, e.g. features.DET_LIMIT_SIDE=640 (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
+  .option('--no-start', 'replay into an already deployed replay pipeline (needs --topic-prefix) instead of starting its stages here')
+  .option('--topic-prefix <prefix>', 'with --no-start: TOPIC_PREFIX of the deployed replay pipeline')
+  .option('--cleanup', 'delete the replay topics, consumer groups and state at the end (default when it starts its own stages)')
+  .option('--no-cleanup', 'keep them')
+  .option('--timeout <seconds>', 'how long to wait for the replay results once everything is copied', positiveInt, 600)
+  .option('--result-ttl <seconds>', 'how long the replay results stay in Redis (RESULT_TTL_SECONDS of the stages it starts; default: RESULT_TTL_SECONDS, else 86400)', positiveInt)
+  .option('--top <n>', 'how many of the most different requests to list', positiveInt, 10)
+  .option('--state-dir <dir>', 'where run plans are kept for resuming (default: .conveyor/replay)')
+  .option('--json', 'print the report as JSON')
+  .option('--no-progress', 'never show a progress bar')
+  .action(async (opts: { since?: string; until?: string; pipeline?: string; runId?: string; pipelineVersion?: string; set: string[]; start: boolean; topicPrefix?: string; cleanup?: boolean; timeout: number; resultTtl?: number; top: number; stateDir?: string; json?: boolean; progress: boolean }) => {
+    const stop = new AbortController();
+    const interrupt = () => {
+      if (stop.signal.aborted) process.exit(ReplayExitCode.interrupted);
+      process.stderr.write('\nconveyor replay: stopping after the chunk in flight (Ctrl-C again to quit at once)…\n');
+      stop.abort();
+    };
+    process.on('SIGINT', interrupt);
+    process.on('SIGTERM', interrupt);
+    const ctx = { brokers: brokers(), redisUrl, topicPrefix, definitions: PIPELINES, out: (t: string) => process.stdout.write(t), err: (t: string) => process.stderr.write(t), isTTY: Boolean(process.stderr.isTTY) };
+    process.exit(await runReplayCommand(ctx, { ...opts, signal: stop.signal }));
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {

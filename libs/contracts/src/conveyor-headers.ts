@@ -17,6 +17,8 @@ export const ConveyorHeader = {
   origin: 'conveyor-origin',
   /** JSON `{ "<stage>": ms }`, one entry added by each stage a request passed. */
   timings: 'conveyor-timings',
+  /** JSON `[{stage, version, configHash, models}]`, one entry appended by each stage (versions.ts). */
+  versions: 'conveyor-versions',
 } as const;
 
 export interface KafkaOrigin {

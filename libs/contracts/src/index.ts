@@ -4,6 +4,7 @@ export * from './request-id';
 export * from './cloudevents';
 export * from './conveyor-headers';
 export * from './safetensors';
+export * from './versions';
 export * from './result-envelope';
 export * from './media';
 export * from './limits';

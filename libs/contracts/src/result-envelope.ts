@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { ContractError } from './errors';
 import { assertValidRequestId, isValidRequestId } from './request-id';
+import { StageVersionsSchema, type StageVersion } from './versions';
 
 /** Redis key prefix of the reference (OCR) pipeline's results; other pipelines use `conveyor:<pipeline>:result:`. */
 export const RESULT_REDIS_KEY_PREFIX = 'conveyor:result:';
@@ -30,6 +31,12 @@ export const resultEnvelopeFields = {
   id: RequestIdSchema,
   timings: StageTimingsSchema,
   completedAt: z.iso.datetime({ offset: true }),
+  /**
+   * Which versions produced the result, one entry per stage in pipeline order
+   * (a failed result: up to the stage that failed). Optional: results stored
+   * before versions were recorded have none (docs/architecture.md, "Versions").
+   */
+  versions: StageVersionsSchema.optional(),
 };
 
 /** Any pipeline's result: the envelope checked, its own fields kept as they are. */
@@ -81,8 +88,9 @@ export function failedResultEnvelope(
   timings: Record<string, number>,
   fields: Record<string, unknown> = {},
   now = new Date(),
+  versions?: readonly StageVersion[],
 ): ResultEnvelope {
-  return parseResultEnvelope({ ...fields, schema, id, status: 'failed', error, timings, completedAt: now.toISOString() });
+  return parseResultEnvelope({ ...fields, schema, id, status: 'failed', error, timings, completedAt: now.toISOString(), ...(versions ? { versions } : {}) });
 }
 
 /** Where a request's result is kept in Redis (`prefix` from the pipeline definition). */

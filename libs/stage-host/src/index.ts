@@ -5,5 +5,7 @@ export * from './lib/load-stage-config';
 export * from './lib/model-readiness';
 export * from './lib/result-store';
 export * from './lib/run-stage-app';
+export * from './lib/stage-identity';
 export * from './lib/stage-module';
+export * from './lib/version.controller';
 export * from './lib/tokens';

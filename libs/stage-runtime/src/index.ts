@@ -23,4 +23,5 @@ export * from './lib/shutdown';
 export * from './lib/stage-error';
 export * from './lib/stage-handler.decorator';
 export * from './lib/stage-message';
+export * from './lib/stage-versions';
 export * from './lib/stage-runtime.module';

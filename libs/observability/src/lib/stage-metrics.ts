@@ -6,6 +6,17 @@ const STAGE_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
 const MODEL_RUN_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 const BATCH_SIZE_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128];
 
+/** What `conveyor_stage_info` says about a stage process (docs/architecture.md, "Versions"). */
+export interface StageInfo {
+  pipeline: string;
+  version: string;
+  configHash: string;
+  /** Model files and the SHA-256 of each; none for a stage without a model. */
+  models: ReadonlyArray<{ name: string; sha256: string }>;
+}
+
+type StageInfoLabel = 'pipeline' | 'version' | 'config_hash' | 'model' | 'model_sha256';
+
 /**
  * The Prometheus metrics of one stage process, on a registry of its own with
  * the default label `stage`. The names are a contract: the Grafana dashboard
@@ -27,6 +38,7 @@ export class StageMetrics {
   readonly queueDepth: Gauge;
   readonly consumerLag: Gauge<'topic' | 'partition'>;
   readonly up: Gauge;
+  readonly stageInfo: Gauge<StageInfoLabel>;
 
   constructor(readonly stage: string) {
     const registers = [this.registry];
@@ -98,7 +110,21 @@ export class StageMetrics {
     });
     this.up = new Gauge({ name: 'conveyor_up', help: '1 while the stage process runs.', registers });
     this.up.set(1);
+    this.stageInfo = new Gauge({
+      name: 'conveyor_stage_info',
+      help: 'Always 1: the stage process\' versions as labels, one series per model file (model="" for a stage without one).',
+      labelNames: ['pipeline', 'version', 'config_hash', 'model', 'model_sha256'],
+      registers,
+    });
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Replaces the `conveyor_stage_info` series with `info`'s (Prometheus' info-metric convention: value 1, facts as labels). */
+  setStageInfo(info: StageInfo): void {
+    this.stageInfo.reset();
+    const base = { pipeline: info.pipeline, version: info.version, config_hash: info.configHash };
+    if (info.models.length === 0) this.stageInfo.set({ ...base, model: '', model_sha256: '' }, 1);
+    for (const model of info.models) this.stageInfo.set({ ...base, model: model.name, model_sha256: model.sha256 }, 1);
   }
 
   /** The exposition text for GET /metrics. */

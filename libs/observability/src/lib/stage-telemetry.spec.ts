@@ -53,6 +53,7 @@ function message(origin: MessageOrigin, hdrs: KafkaHeaders, id: string): StageMe
     event: { specversion: '1.0', id, source: '/test', type: 'conveyor.test.v1' },
     value: Buffer.alloc(0),
     timings: {},
+    versions: [],
     attempt: 1,
     tensors: () => {
       throw new Error('no tensors in this test');

@@ -26,6 +26,9 @@ export const ocrStageConfig = {
 
 export type OcrStageConfig = z.infer<z.ZodObject<typeof ocrStageConfig>>;
 
+/** Left out of the OCR stages' configuration hash: where the models are, not what they are (their SHA-256 are reported). */
+export const OCR_UNHASHED_CONFIG = ['OCR_MODEL_DIR'] as const;
+
 /** The options the OCR handlers read, from the stage's validated configuration. */
 export function ocrStageOptions(c: OcrStageConfig, context: Pick<PipelineStageContext, 'resultTtlSeconds'>): OcrStageOptions {
   return {

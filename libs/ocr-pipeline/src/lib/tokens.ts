@@ -1,4 +1,4 @@
-import type { LineDetectorOptions, LineRecognizerOptions } from '@conveyor/ocr';
+import { resolveOcrModelPaths, type LineDetectorOptions, type LineRecognizerOptions, type OcrModelPaths } from '@conveyor/ocr';
 import type { StageLogger } from '@conveyor/stage-runtime';
 
 /** Options of the OCR stages, provided by each app's module from its validated config. */
@@ -36,4 +36,11 @@ export function modelSessionOptions(options: OcrStageOptions, logger: StageLogge
     intraOpThreads: options.intraOpThreads,
     onLog: (line) => logger.info(line),
   };
+}
+
+/** The model files a stage loads (their hashes are part of its version identity, docs/architecture.md, "Versions"). */
+/** The files behind `models`; the recognition dictionary counts as a model file (another dictionary reads other text). */
+export function modelFiles(options: Pick<OcrStageOptions, 'modelDir'>, models: ReadonlyArray<keyof OcrModelPaths>): string[] {
+  const paths = resolveOcrModelPaths(options.modelDir);
+  return models.map((model) => paths[model]);
 }

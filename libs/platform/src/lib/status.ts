@@ -1,3 +1,4 @@
+import { hashPrefix, StageVersionSchema, type StageVersion } from '@conveyor/contracts';
 import { consumerGroup, serviceName, topicName, type PipelineDefinition } from '@conveyor/pipeline';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 
@@ -10,6 +11,8 @@ export interface StageStatus {
   lag: number;
   /** Messages committed per second over the sampling window. */
   throughput: number;
+  /** The stage process' versions from its GET /version (full model SHA-256); undefined when it did not answer. */
+  versions: StageVersion | undefined;
   healthUrl: string;
 }
 
@@ -45,8 +48,20 @@ async function readiness(url: string): Promise<boolean | undefined> {
   }
 }
 
+/** A stage's GET /version (docs/architecture.md, "Versions"); undefined when it does not answer or answers nonsense. */
+export async function stageVersions(url: string): Promise<StageVersion | undefined> {
+  try {
+    const response = await fetch(`${url}/version`, { signal: AbortSignal.timeout(2_000) });
+    if (!response.ok) return undefined;
+    const parsed = StageVersionSchema.safeParse(await response.json());
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Per stage: readiness (its probe), consumer lag and throughput (from the
+ * Per stage: readiness (its probe), versions (GET /version), consumer lag and throughput (from the
  * group's committed offsets, sampled twice), read the way an operator would
  * with Kafka's own tools — no access to the stages' internals needed.
  */
@@ -76,7 +91,9 @@ export async function collectStatus(options: StatusOptions): Promise<StageStatus
       const lag = highs.reduce((sum, h) => sum + Math.max(0, Number(h.high) - (after[i].get(h.partition) ?? 0)), 0);
       const progressed = [...after[i]].reduce((sum, [p, o]) => sum + Math.max(0, o - (before[i].get(p) ?? 0)), 0);
       const healthUrl = options.healthUrls[s.service] ?? '';
-      rows.push({ pipeline: s.pipeline, stage: s.stage, ready: healthUrl ? await readiness(healthUrl) : undefined, lag, throughput: progressed / seconds, healthUrl });
+      const ready = healthUrl ? await readiness(healthUrl) : undefined;
+      const versions = healthUrl ? await stageVersions(healthUrl) : undefined;
+      rows.push({ pipeline: s.pipeline, stage: s.stage, ready, lag, throughput: progressed / seconds, versions, healthUrl });
     }
     return rows;
   } finally {
@@ -84,11 +101,28 @@ export async function collectStatus(options: StatusOptions): Promise<StageStatus
   }
 }
 
-/** A compact fixed-width table. */
+/** `name@<sha256 prefix>` per model, `-` for a stage without one, `?` when the stage did not say. */
+function modelsCell(versions: StageVersion | undefined): string {
+  if (!versions) return '?';
+  if (versions.models.length === 0) return '-';
+  return versions.models.map((m) => `${m.name}@${hashPrefix(m.sha256)}`).join(',');
+}
+
+/** A compact fixed-width table (hashes as their first 12 hex characters; `--json` has the models' in full). */
 export function formatStatusTable(rows: readonly StageStatus[]): string {
   const lines = [
-    ['PIPELINE', 'STAGE', 'READY', 'LAG', 'MSG/S', 'HEALTH'],
-    ...rows.map((r) => [r.pipeline, r.stage, r.ready === undefined ? 'down' : r.ready ? 'yes' : 'no', String(r.lag), r.throughput.toFixed(1), r.healthUrl]),
+    ['PIPELINE', 'STAGE', 'READY', 'LAG', 'MSG/S', 'VERSION', 'CONFIG', 'MODELS', 'HEALTH'],
+    ...rows.map((r) => [
+      r.pipeline,
+      r.stage,
+      r.ready === undefined ? 'down' : r.ready ? 'yes' : 'no',
+      String(r.lag),
+      r.throughput.toFixed(1),
+      r.versions?.version ?? '?',
+      r.versions ? hashPrefix(r.versions.configHash) : '?',
+      modelsCell(r.versions),
+      r.healthUrl,
+    ]),
   ];
   const widths = lines[0].map((_, c) => Math.max(...lines.map((l) => l[c].length)));
   return lines.map((l) => l.map((cell, c) => (c === 3 || c === 4 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd()).join('\n') + '\n';

@@ -21,6 +21,13 @@ export interface StageApp<Shape extends z.ZodRawShape = z.ZodRawShape> {
    * with `@Inject(STAGE_CONFIG)`.
    */
   config?: Shape;
+  /**
+   * Variables of `config` left out of the stage's configuration hash because
+   * they say where something is, not how the stage works (a model directory:
+   * the models' own hashes are reported). Secrets, addresses and ports are
+   * always left out (docs/architecture.md, "Versions").
+   */
+  unhashedConfig?: readonly string[];
   /** Modules the handler needs. */
   imports?: ModuleImport[];
   /** Providers the handler needs; a factory may inject STAGE_CONFIG and PIPELINE_STAGE. */

@@ -28,6 +28,9 @@ export class FailedResultHook implements DeadLetterHook {
       { code: event.error.code, message: event.error.message, stage: event.stage },
       event.timings,
       output.failedFields,
+      new Date(),
+      // Up to and including this stage, which failed it.
+      event.versions.length > 0 ? event.versions : undefined,
     );
     return publishResult(result, this.results);
   }

@@ -2,6 +2,7 @@ import { ConfigError, loadConfig, stageRuntimeConfigSchema } from '@conveyor/con
 import { resolvePipelineStage, stageBinding, stageEnvironment, type PipelineDefinition } from '@conveyor/pipeline';
 import type { StageRuntimeSettings } from '@conveyor/stage-runtime';
 import type { StageApp } from './define-stage';
+import { stageConfigHash, stagePackageVersion } from './stage-identity';
 import type { PipelineStageContext } from './tokens';
 
 /** The HTTP port a stage listens on unless HTTP_PORT says otherwise (containers map it; the launcher sets one per process). */
@@ -12,6 +13,8 @@ export interface LoadedStageConfig {
   context: PipelineStageContext;
   /** The stage's own variables, parsed. */
   stageConfig: Record<string, unknown>;
+  /** Package/image version and configuration hash (full SHA-256 hex) of this stage process. */
+  identity: { version: string; configHash: string };
 }
 
 /** The full schema of a stage app: the runtime's variables and the stage's own. */
@@ -62,7 +65,8 @@ export function loadStageConfig(app: StageApp, pipelines: readonly PipelineDefin
   };
   // Already parsed with the rest: the stage's own keys, as their schemas made them.
   const own = pickKeys(all, Object.keys(app.config ?? {}));
-  return { settings, context: { pipeline, stage, binding, resultTtlSeconds: c.RESULT_TTL_SECONDS }, stageConfig: own };
+  const identity = { version: stagePackageVersion(env), configHash: stageConfigHash(all, app.unhashedConfig) };
+  return { settings, context: { pipeline, stage, binding, resultTtlSeconds: c.RESULT_TTL_SECONDS }, stageConfig: own, identity };
 }
 
 function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {

@@ -1,5 +1,6 @@
 import { announcedRedisKey, failedResultEnvelope, resultRedisKey, type ResultEnvelope } from '@conveyor/contracts';
 import { definePipeline, stageBinding } from '@conveyor/pipeline';
+import { runWithVersions } from '@conveyor/stage-runtime';
 import { redisUrl, uniqueName } from '@conveyor/testing';
 import Redis from 'ioredis';
 import { publishResult } from './announce';
@@ -60,14 +61,18 @@ describe('ResultStore and FailedResultHook (real Redis)', () => {
       stage: 's',
       attempts: 1,
       timings: { s: 3 },
+      versions: [{ stage: 's', version: '1.2.3', configHash: 'abcdef012345', models: [] }],
     });
 
     const id = uniqueName('bad');
     const output = await hook.onDeadLetter(event(id));
     const failed = JSON.parse((output as { value: Buffer }).value.toString());
     expect(failed).toEqual(
-      failedResultEnvelope('conveyor.t.result.v1', id, { code: 'UNDECODABLE_IMAGE', message: 'not an image', stage: 's' }, { s: 3 }, { boxes: [] }, new Date(failed.completedAt)),
+      failedResultEnvelope('conveyor.t.result.v1', id, { code: 'UNDECODABLE_IMAGE', message: 'not an image', stage: 's' }, { s: 3 }, { boxes: [] }, new Date(failed.completedAt), [
+        { stage: 's', version: '1.2.3', configHash: 'abcdef012345', models: [] },
+      ]),
     );
+    expect(failed.versions).toEqual([{ stage: 's', version: '1.2.3', configHash: 'abcdef012345', models: [] }]);
     expect(await store.get(id)).toEqual(failed);
 
     const done = uniqueName('done');
@@ -77,5 +82,28 @@ describe('ResultStore and FailedResultHook (real Redis)', () => {
 
     expect(await hook.onDeadLetter(event(undefined))).toBeUndefined();
     expect(await hook.onDeadLetter(event('has spaces'))).toBeUndefined();
+  });
+
+  it('records the versions of the message being handled in a result that has none, and keeps given ones', async () => {
+    const versions = [
+      { stage: 'a', version: '0.1.0', configHash: '0123456789ab', models: [] },
+      { stage: 'b', version: '0.1.0', configHash: 'ba9876543210', models: [{ name: 'm.onnx', sha256: 'aaaaaaaaaaaa' }] },
+    ];
+    const id = uniqueName('ver');
+    const other = uniqueName('ver-other');
+    const announced = await runWithVersions(new Map([[id, versions]]), async () => {
+      const own = await publishResult(ok(id, 'v'), store);
+      // Another request's result stored meanwhile: not this message's versions.
+      await publishResult(ok(other, 'w'), store);
+      return own;
+    });
+    expect(JSON.parse(announced!.value!.toString()).versions).toEqual(versions);
+    expect((await store.get(id))?.versions).toEqual(versions);
+    expect((await store.get(other))?.versions).toBeUndefined();
+
+    const given = uniqueName('ver-given');
+    const mine = [{ stage: 'z', version: '9', configHash: 'ffffffffffff', models: [] }];
+    await runWithVersions(new Map([[given, versions]]), () => store.storeOnce({ ...ok(given, 'g'), versions: mine }));
+    expect((await store.get(given))?.versions).toEqual(mine);
   });
 });

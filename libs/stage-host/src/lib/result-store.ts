@@ -1,4 +1,5 @@
 import { announcedRedisKey, parseResultEnvelope, resultRedisKey, type ResultEnvelope } from '@conveyor/contracts';
+import { currentVersions } from '@conveyor/stage-runtime';
 import type Redis from 'ioredis';
 
 export interface StoredResult<R extends ResultEnvelope = ResultEnvelope> {
@@ -22,7 +23,15 @@ export class ResultStore {
     private readonly keyPrefix?: string,
   ) {}
 
-  async storeOnce<R extends ResultEnvelope>(result: R): Promise<StoredResult<R>> {
+  /**
+   * Writes `result` unless one is stored for its id. A result without
+   * `versions` gets those of the message being handled now, if any (the
+   * runtime keeps them in scope during a handler call): the versions of
+   * every stage up to this one (docs/architecture.md, "Versions").
+   */
+  async storeOnce<R extends ResultEnvelope>(given: R): Promise<StoredResult<R>> {
+    const versions = given.versions ?? currentVersions(given.id);
+    const result: R = versions && !given.versions ? { ...given, versions: [...versions] } : given;
     const key = resultRedisKey(result.id, this.keyPrefix);
     const json = JSON.stringify(result);
     const written = await this.redis.set(key, json, 'EX', this.ttlSeconds, 'NX');

@@ -15,10 +15,12 @@ import { FailedResultHook } from './failed-result.hook';
 import type { LoadedStageConfig } from './load-stage-config';
 import { ModelReadiness } from './model-readiness';
 import { ResultStore } from './result-store';
+import { StageIdentity } from './stage-identity';
+import { VersionController } from './version.controller';
 import { PIPELINE_STAGE, STAGE_CONFIG } from './tokens';
 
-/** What the host plugs into the runtime for every stage: failed results for dead letters, tracing and metrics. */
-export const stageHostHooks: StageHooks = { deadLetterHook: FailedResultHook, observer: StageTelemetry };
+/** What the host plugs into the runtime for every stage: failed results for dead letters, tracing and metrics, its versions. */
+export const stageHostHooks: StageHooks = { deadLetterHook: FailedResultHook, observer: StageTelemetry, versions: StageIdentity };
 
 /**
  * The Nest module of one stage process: the runtime (settings, Redis, health),
@@ -27,8 +29,18 @@ export const stageHostHooks: StageHooks = { deadLetterHook: FailedResultHook, ob
  * store, failed results for dead letters and model readiness.
  */
 export function stageHostModule(app: StageApp, loaded: LoadedStageConfig): Type<unknown> {
-  const { settings, context, stageConfig } = loaded;
+  const { settings, context, stageConfig, identity } = loaded;
   const providers: Provider[] = [
+    {
+      provide: StageIdentity,
+      inject: [StageTelemetry],
+      useFactory: (telemetry: StageTelemetry) => {
+        const stageIdentity = new StageIdentity(context.pipeline.name, context.stage.name, identity.version, identity.configHash);
+        // conveyor_stage_info: set now, and again once the model files are hashed.
+        stageIdentity.onChange((report) => telemetry.metrics.setStageInfo(report));
+        return stageIdentity;
+      },
+    },
     { provide: STAGE_CONFIG, useValue: stageConfig },
     { provide: PIPELINE_STAGE, useValue: context },
     {
@@ -39,8 +51,9 @@ export function stageHostModule(app: StageApp, loaded: LoadedStageConfig): Type<
     FailedResultHook,
     {
       provide: ModelReadiness,
-      inject: [ReadinessRegistry, STAGE_LOGGER],
-      useFactory: (registry: ReadinessRegistry, logger: StageLogger) => new ModelReadiness(registry, logger, context.stage.models.length > 0),
+      inject: [ReadinessRegistry, STAGE_LOGGER, StageIdentity],
+      useFactory: (registry: ReadinessRegistry, logger: StageLogger, stageIdentity: StageIdentity) =>
+        new ModelReadiness(registry, logger, context.stage.models.length > 0, stageIdentity),
     },
     ...(app.providers ?? []),
   ];
@@ -52,7 +65,7 @@ export function stageHostModule(app: StageApp, loaded: LoadedStageConfig): Type<
       ObservabilityModule.forStage(settings.stage),
       ...(app.imports ?? []),
     ],
-    controllers: [app.handler],
+    controllers: [app.handler, VersionController],
     providers,
   })
   class StageHostModule {}

@@ -4,6 +4,7 @@ import {
   headerString,
   parseCloudEventHeaders,
   parseTimings,
+  parseVersions,
   type KafkaHeaders,
   type TensorBundle,
 } from '@conveyor/contracts';
@@ -39,6 +40,7 @@ export async function readInbound(
   const headers = copyHeaders(message.headers);
   const event = parseCloudEventHeaders(headers);
   const timings = parseTimings(headers);
+  const versions = parseVersions(headers);
   const claimKey = headerString(headers, ConveyorHeader.claim);
   let value: Buffer;
   if (claimKey) {
@@ -55,6 +57,7 @@ export async function readInbound(
     value,
     origin,
     timings,
+    versions,
     attempt,
     tensors(): TensorBundle {
       decoded ??= decodeSafetensors(value);

@@ -1,4 +1,4 @@
-import { CloudEventHeader, deadLetterTopic, headerString, parseTimings } from '@conveyor/contracts';
+import { CloudEventHeader, deadLetterTopic, headerString, parseTimings, parseVersionsLeniently, type StageVersion } from '@conveyor/contracts';
 import { BaseRpcContext, type CustomTransportStrategy, type MessageHandler, Server } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
 import {
@@ -28,6 +28,7 @@ import { classifyError, type ClassifiedError } from './stage-error';
 import { STAGE_OUTPUT, stageOptionsOf } from './stage-handler.decorator';
 import { outputsOf, type MessageOrigin, type StageMessage, type StageOutput, type StageResult } from './stage-message';
 import type { StageLogger } from './logger';
+import { runWithVersions, versionsAfter, type StageVersionSource } from './stage-versions';
 
 export interface KafkaStageTransportOptions {
   /** Stage name: consumer group `conveyor-<stage>`, `ce_source`, DLQ and log field. */
@@ -52,6 +53,8 @@ export interface KafkaStageTransportOptions {
   retry?: RetryPolicy;
   deadLetterHook?: DeadLetterHook;
   observer?: StageObserver;
+  /** This stage's version entry: appended to `conveyor-versions` on every output (docs/architecture.md, "Versions"). */
+  versions?: StageVersionSource;
   logger: StageLogger;
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
@@ -591,7 +594,8 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
     const result = route.batcher ? await route.batcher.submit(input) : await this.invokeOne(route, input);
     const outputs = outputsOf(result);
     const stageMs = Math.round(performance.now() - started);
-    await this.publish(outputs, { id: input.id, traceparent: input.event.traceparent, tracestate: input.event.tracestate, timings: input.timings }, stageMs);
+    const versions = this.versionsOf(input);
+    await this.publish(outputs, { id: input.id, traceparent: input.event.traceparent, tracestate: input.event.tracestate, timings: input.timings, versions }, stageMs);
     return outputs.length;
   }
 
@@ -626,17 +630,28 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
     for (const output of outputs) await output.onAcknowledged?.();
   }
 
+  /** The versions a message's outputs and result carry: those it came with plus this stage's entry. */
+  private versionsOf(input: StageMessage): StageVersion[] {
+    return versionsAfter(input.versions, this.options.versions);
+  }
+
   private async invokeOne(route: Route, input: StageMessage): Promise<StageResult> {
-    const result = await route.handler(input, new StageContext([input.origin]));
-    // A failing handler comes back as an erroring Observable from Nest's exception
-    // layer; lastValueFrom rethrows the original error (see PreserveErrorFilter).
-    return (await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined })) as StageResult;
+    // The whole call, its Observable included, sees the message's versions (a result stored inside records them).
+    return runWithVersions(new Map([[input.id, this.versionsOf(input)]]), async () => {
+      const result = await route.handler(input, new StageContext([input.origin]));
+      // A failing handler comes back as an erroring Observable from Nest's exception
+      // layer; lastValueFrom rethrows the original error (see PreserveErrorFilter).
+      return (await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined })) as StageResult;
+    });
   }
 
   private async invokeBatch(route: Route, inputs: StageMessage[]): Promise<Array<StageResult | Error>> {
     const started = performance.now();
-    const result = await route.handler(inputs, new StageContext([inputs[0].origin]));
-    const results = (await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined })) as unknown;
+    const versions = new Map(inputs.map((input) => [input.id, this.versionsOf(input)] as const));
+    const results = await runWithVersions(versions, async () => {
+      const result = await route.handler(inputs, new StageContext([inputs[0].origin]));
+      return (await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined })) as unknown;
+    });
     this.notify('batchRun', route.topic, inputs.length, performance.now() - started);
     if (!Array.isArray(results) || results.length !== inputs.length) {
       throw new Error(`batch handler for ${route.topic} must return one result per message (${inputs.length})`);
@@ -660,12 +675,19 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
     } catch {
       // A malformed timings header is one more symptom of the bad input; don't let it hide the failure.
     }
+    // Likewise for versions: those it came with (if readable) and this stage's, which failed it.
+    let versions: StageVersion[] = [];
+    try {
+      versions = versionsAfter(parseVersionsLeniently(message.headers ?? {}), this.options.versions);
+    } catch (versionError) {
+      logger.debug({ err: versionError }, 'versions of a dead letter could not be recorded');
+    }
     for (;;) {
       try {
-        const outputs = outputsOf(await deadLetterHook.onDeadLetter({ requestId, origin, error, stage, attempts, timings }));
+        const outputs = outputsOf(await deadLetterHook.onDeadLetter({ requestId, origin, error, stage, attempts, timings, versions }));
         if (outputs.length > 0 && requestId) {
           const traceparent = headerString(message.headers ?? {}, CloudEventHeader.traceparent);
-          await this.publish(outputs, { id: requestId, traceparent, timings }, 0);
+          await this.publish(outputs, { id: requestId, traceparent, timings, versions }, 0);
         }
         return;
       } catch (hookError) {

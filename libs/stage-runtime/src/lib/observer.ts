@@ -1,4 +1,4 @@
-import type { KafkaHeaders } from '@conveyor/contracts';
+import type { KafkaHeaders, StageVersion } from '@conveyor/contracts';
 import type { ClassifiedError } from './stage-error';
 import type { MessageOrigin, StageResult } from './stage-message';
 
@@ -57,6 +57,8 @@ export interface DeadLetterEvent {
   stage: string;
   attempts: number;
   timings: Record<string, number>;
+  /** The versions of the stages the request passed, this (failing) stage's included. */
+  versions: StageVersion[];
 }
 
 /**

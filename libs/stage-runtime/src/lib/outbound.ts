@@ -1,9 +1,11 @@
 import {
   ConveyorHeader,
   encodeSafetensors,
+  formatVersions,
   toCloudEventHeaders,
   withTiming,
   type CloudEventAttributes,
+  type StageVersion,
 } from '@conveyor/contracts';
 import type { Message } from 'kafkajs';
 import type { ClaimCheckStore } from './claim-check';
@@ -18,6 +20,8 @@ export interface OutboundContext {
   traceparent?: string;
   tracestate?: string;
   timings: Readonly<Record<string, number>>;
+  /** The versions to carry on (`conveyor-versions`): upstream ones plus this stage's entry; absent: no header. */
+  versions?: readonly StageVersion[];
 }
 
 export interface OutboundLimits {
@@ -29,7 +33,8 @@ export interface OutboundLimits {
 
 /**
  * Builds the Kafka message for one output of `input`: same key and `ce_id`,
- * trace headers passed on, this stage's time added to `conveyor-timings`.
+ * trace headers passed on, this stage's time added to `conveyor-timings`,
+ * the versions so far (this stage's included) in `conveyor-versions`.
  * Oversize payloads are claim-checked; when that is impossible the output
  * fails fast with PAYLOAD_TOO_LARGE instead of hanging in the producer.
  */
@@ -57,6 +62,7 @@ export async function buildOutbound(
   const headers: Record<string, string | Buffer> = {
     ...toCloudEventHeaders(event),
     [ConveyorHeader.timings]: JSON.stringify(withTiming({ ...input.timings }, stage, stageMs)),
+    ...(input.versions && input.versions.length > 0 ? { [ConveyorHeader.versions]: formatVersions(input.versions) } : {}),
     ...(output.headers ?? {}),
   };
   let value: Buffer = payload;

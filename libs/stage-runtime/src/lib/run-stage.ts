@@ -9,6 +9,7 @@ import type { KafkaClientFactory } from './kafka-clients';
 import { KafkaStageTransport } from './kafka-stage.transport';
 import { PinoNestLogger } from './logger';
 import type { DeadLetterHook, StageObserver } from './observer';
+import type { StageVersionSource } from './stage-versions';
 import { ReadinessRegistry } from './readiness';
 import { STAGE_LOGGER, STAGE_REDIS, STAGE_SETTINGS, type StageRuntimeSettings } from './settings';
 import { silenceKafkajsNegativeTimeoutWarning } from './node-warnings';
@@ -22,6 +23,8 @@ import { exitAfterStop, SHUTDOWN_HARD_EXIT_SLACK_MS } from './shutdown';
 export interface StageHooks {
   deadLetterHook?: Type<DeadLetterHook>;
   observer?: Type<StageObserver>;
+  /** This stage's version entry, appended to `conveyor-versions` of everything it emits. */
+  versions?: Type<StageVersionSource>;
 }
 
 /** Poison quarantine unless the settings say otherwise: two deaths, markers kept a day. */
@@ -79,6 +82,7 @@ export async function startStage(module: Type<unknown>, hooks: StageHooks = {}, 
     unavailableDependencies: () => (redis.status === 'ready' ? [] : ['redis']),
     deadLetterHook: hooks.deadLetterHook && app.get(hooks.deadLetterHook, { strict: false }),
     observer,
+    versions: hooks.versions && app.get(hooks.versions, { strict: false }),
     logger,
   });
   const readiness = app.get(ReadinessRegistry);

@@ -1,4 +1,4 @@
-import type { CloudEventAttributes, KafkaHeaders, TensorBundle } from '@conveyor/contracts';
+import type { CloudEventAttributes, KafkaHeaders, StageVersion, TensorBundle } from '@conveyor/contracts';
 
 export interface MessageOrigin {
   topic: string;
@@ -18,6 +18,8 @@ export interface StageMessage {
   readonly origin: MessageOrigin;
   /** Milliseconds spent per earlier stage, from the `conveyor-timings` header. */
   readonly timings: Readonly<Record<string, number>>;
+  /** The versions of the stages before this one, in pipeline order, from the `conveyor-versions` header. */
+  readonly versions: readonly StageVersion[];
   /** 1 on first delivery to the handler, then 2, 3… on retries. */
   readonly attempt: number;
   /** The payload decoded as safetensors (decoded once, on first call). */

@@ -5,8 +5,8 @@ import { STAGE_LOGGER, StageError, StageHandler, type StageLogger, type StageMes
 import { Controller, Inject, type OnModuleInit } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { StageTelemetry } from '@conveyor/observability';
-import { ocrStageConfig, ocrStageOptionsProvider } from '../stage-config';
-import { modelSessionOptions, OCR_STAGE_OPTIONS, type OcrStageOptions } from '../tokens';
+import { OCR_UNHASHED_CONFIG, ocrStageConfig, ocrStageOptionsProvider } from '../stage-config';
+import { modelFiles, modelSessionOptions, OCR_STAGE_OPTIONS, type OcrStageOptions } from '../tokens';
 import { decodePreprocessed, encodeDetectedPage, encodeRegions, type PreprocessedPage } from '../wire';
 
 /**
@@ -32,6 +32,7 @@ export class FeaturesStage implements OnModuleInit {
       'detection+classification',
       () => LineDetector.create(modelSessionOptions(this.options, this.logger)),
       (detector) => detector.providers,
+      modelFiles(this.options, ['detection', 'classification']),
     );
   }
 
@@ -78,4 +79,4 @@ export class FeaturesStage implements OnModuleInit {
 }
 
 /** The features app: this handler with the OCR stages' configuration. */
-export const featuresStage = defineStage({ app: 'features', handler: FeaturesStage, config: ocrStageConfig, providers: [ocrStageOptionsProvider] });
+export const featuresStage = defineStage({ app: 'features', handler: FeaturesStage, config: ocrStageConfig, unhashedConfig: OCR_UNHASHED_CONFIG, providers: [ocrStageOptionsProvider] });

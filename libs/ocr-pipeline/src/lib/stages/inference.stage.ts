@@ -5,8 +5,8 @@ import { STAGE_INPUT, STAGE_LOGGER, StageError, StageHandler, type StageLogger, 
 import { Controller, Inject, type OnModuleInit } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { StageTelemetry } from '@conveyor/observability';
-import { ocrStageConfig, ocrStageOptionsProvider } from '../stage-config';
-import { modelSessionOptions, OCR_STAGE_OPTIONS, type OcrStageOptions } from '../tokens';
+import { OCR_UNHASHED_CONFIG, ocrStageConfig, ocrStageOptionsProvider } from '../stage-config';
+import { modelFiles, modelSessionOptions, OCR_STAGE_OPTIONS, type OcrStageOptions } from '../tokens';
 import { decodeRegions, encodeRecognized, type PageRegions } from '../wire';
 
 /** Default message batching; BATCH_MAX_SIZE / BATCH_MAX_WAIT_MS override it per deployment. */
@@ -43,6 +43,7 @@ export class InferenceStage implements OnModuleInit {
       'recognition',
       () => LineRecognizer.create(modelSessionOptions(this.options, this.logger)),
       (recognizer) => ({ recognition: recognizer.provider }),
+      modelFiles(this.options, ['recognition', 'dictionary']),
     );
   }
 
@@ -127,4 +128,4 @@ export class InferenceStage implements OnModuleInit {
 }
 
 /** The inference app: this handler with the OCR stages' configuration. */
-export const inferenceStage = defineStage({ app: 'inference', handler: InferenceStage, config: ocrStageConfig, providers: [ocrStageOptionsProvider] });
+export const inferenceStage = defineStage({ app: 'inference', handler: InferenceStage, config: ocrStageConfig, unhashedConfig: OCR_UNHASHED_CONFIG, providers: [ocrStageOptionsProvider] });

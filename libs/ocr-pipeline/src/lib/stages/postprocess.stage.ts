@@ -6,7 +6,7 @@ import { StageHandler, type StageMessage, type StageOutput } from '@conveyor/sta
 import { Controller, Inject } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { OcrDictionary } from '../dictionary';
-import { ocrStageConfig, ocrStageOptionsProvider } from '../stage-config';
+import { OCR_UNHASHED_CONFIG, ocrStageConfig, ocrStageOptionsProvider } from '../stage-config';
 import { OCR_STAGE_OPTIONS, type OcrStageOptions } from '../tokens';
 import { decodeRecognized } from '../wire';
 
@@ -60,5 +60,6 @@ export const postprocessStage = defineStage({
   app: 'postprocess',
   handler: PostprocessStage,
   config: ocrStageConfig,
+  unhashedConfig: OCR_UNHASHED_CONFIG,
   providers: [ocrStageOptionsProvider, { provide: OcrDictionary, inject: [OCR_STAGE_OPTIONS], useFactory: (o: OcrStageOptions) => OcrDictionary.load(o.modelDir) }],
 });
