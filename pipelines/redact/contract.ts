@@ -59,6 +59,11 @@ export function decodeRedactResult(raw: string | Uint8Array): RedactResult {
   return parseRedactResult(parseResultJson(raw));
 }
 
-export function redactedImageKey(id: string): string {
-  return REDACTED_IMAGE_KEY_PREFIX + assertValidRequestId(id);
+/**
+ * Where the redacted PNG of a request is kept. `resultKeyPrefix`: a result key prefix other than the definition's
+ * (RESULT_KEY_PREFIX, a shadow's), under which the image goes too (`<prefix>image:<id>`), so a shadow never
+ * overwrites a live image.
+ */
+export function redactedImageKey(id: string, resultKeyPrefix?: string): string {
+  return (resultKeyPrefix === undefined ? REDACTED_IMAGE_KEY_PREFIX : `${resultKeyPrefix}image:`) + assertValidRequestId(id);
 }

@@ -4,8 +4,23 @@ import { findWorkspaceRoot } from '@conveyor/kafka-local';
 import { OcrExitCode, runOcrCommand, runRedactCommand } from '@conveyor/ocr-client';
 import { serviceName, selectPipelines } from '@conveyor/pipeline';
 import { PIPELINES } from '@conveyor/pipelines';
-import { collectStatus, formatStatusTable, planProcesses, startLocalPlatform } from '@conveyor/platform';
+import {
+  canaryProcesses,
+  CanaryUsageError,
+  collectStatus,
+  defaultCanaryDir,
+  formatStatusTable,
+  formatVersionsTable,
+  parseCanarySettings,
+  planProcesses,
+  readCanaries,
+  resolveCanaryStage,
+  startCanary,
+  startLocalPlatform,
+  type StageProcessRef,
+} from '@conveyor/platform';
 import { ReplayExitCode, runReplayCommand } from '@conveyor/replay';
+import { runShadowReport, runShadowStart, runShadowStop, type ShadowContext } from '@conveyor/shadow';
 import { Command, InvalidArgumentError } from 'commander';
 import { silenceKafkajsNegativeTimeoutWarning } from '@conveyor/stage-runtime';
 
@@ -135,36 +150,129 @@ program
 
 program
   .command('status')
-  .description('per stage: readiness, versions (package, configuration hash, models), consumer lag and throughput')
+  .description(
+    'per stage: readiness, versions (package, configuration hash, models), consumer lag and throughput; then per stage ' +
+      'and version (canaries beside the live version): replicas, partitions owned, messages consumed, error rate, latency',
+  )
   .option('--pipeline <names>', 'pipelines to report on, comma-separated (default: all)', env['CONVEYOR_PIPELINES'])
   .option('--http-base-port <port>', 'health port of the first stage, as given to `up` (the others follow)', positiveInt, 8081)
-  .option('--stage-url <service=url...>', 'health base URL of a stage service, e.g. ocr-inference=http://10.0.0.7:8080 (repeatable)')
+  .option('--stage-url <service=url...>', 'health base URL of a stage process, e.g. ocr-inference=http://10.0.0.7:8080 (repeatable; the first of a service replaces the local default, further ones add processes, e.g. pods)')
   .option('--sample <seconds>', 'how long to watch offsets to measure throughput', positiveInt, 2)
   .option('--json', 'print the status as JSON')
   .action(async (opts: { pipeline?: string; httpBasePort: number; stageUrl?: string[]; sample: number; json?: boolean }) => {
     const names = pipelineNames(opts.pipeline);
     const pipelines = selectPipelines(PIPELINES, names);
-    const healthUrls: Record<string, string> = Object.fromEntries(
-      planProcesses(PIPELINES, names, opts.httpBasePort).map((p) => [p.name, `http://127.0.0.1:${p.httpPort}`]),
-    );
+    const plan = planProcesses(PIPELINES, names, opts.httpBasePort);
+    const healthUrls: Record<string, string> = Object.fromEntries(plan.map((p) => [p.name, `http://127.0.0.1:${p.httpPort}`]));
+    // Further replicas of `up` (`ocr-inference-2`…) and running canaries (`conveyor canary start`) are processes of their stage too.
+    const processes: StageProcessRef[] = plan
+      .filter((p) => p.replica > 1)
+      .map((p) => ({ service: serviceName(p.pipeline, p.stage), name: p.name, url: `http://127.0.0.1:${p.httpPort}` }));
+    processes.push(...canaryProcesses(readCanaries(defaultCanaryDir(), topicPrefix)));
     const services = pipelines.flatMap((p) => p.stages.map((s) => serviceName(p, s)));
+    const given = new Map<string, number>();
     for (const entry of opts.stageUrl ?? []) {
       const [service, url] = entry.split(/=(.*)/s);
       if (!services.includes(service) || !/^https?:\/\/\S+$/.test(url ?? '')) {
         process.stderr.write(`conveyor status: --stage-url wants <service>=<http url> with a service of ${services.join(', ')} (got "${entry}")\n`);
         process.exit(OcrExitCode.usage);
       }
-      healthUrls[service] = url.replace(/\/$/, '');
+      const n = (given.get(service) ?? 0) + 1;
+      given.set(service, n);
+      if (n === 1) healthUrls[service] = url.replace(/\/$/, '');
+      else processes.push({ service, name: `${service}@${n}`, url: url.replace(/\/$/, '') });
     }
     let rows;
     try {
-      rows = await collectStatus({ brokers: brokers(), topicPrefix, pipelines, healthUrls, sampleMs: opts.sample * 1000 });
+      rows = await collectStatus({ brokers: brokers(), topicPrefix, pipelines, healthUrls, processes, sampleMs: opts.sample * 1000 });
     } catch (error) {
       process.stderr.write(`conveyor status: Kafka at ${brokers().join(',')} is unreachable: ${(error as Error).message}\n`);
       process.exit(OcrExitCode.unreachable);
     }
-    process.stdout.write(opts.json ? `${JSON.stringify(rows, null, 2)}\n` : formatStatusTable(rows));
+    process.stdout.write(opts.json ? `${JSON.stringify(rows, null, 2)}\n` : `${formatStatusTable(rows)}\n${formatVersionsTable(rows)}`);
     process.exit(rows.every((r) => r.ready) ? 0 : 1);
+  });
+
+const canary = program
+  .command('canary')
+  .description('partition canary: one more process of a live stage, with other settings, in the LIVE consumer group (it takes its share of partitions)');
+
+canary
+  .command('start')
+  .description(
+    'run a canary of a stage of the running platform (same brokers, TOPIC_PREFIX and consumer group; its own port) in the ' +
+      'foreground until Ctrl-C or SIGTERM, which rolls it back: it drains, leaves the group, and its partitions go back to the live replicas',
+  )
+  .requiredOption('--pipeline <name>', `the pipeline (${PIPELINES.map((p) => p.name).join(', ')})`)
+  .requiredOption('--stage <stage>', 'the stage of that pipeline')
+  .option('--set <ENV=value>', 'a setting of the new version, e.g. MAX_PAGE_SIDE=1536 (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
+  .option('--name <name>', 'its name in `conveyor status` (default: <pipeline>-<stage>-canary)')
+  .option('--http-port <port>', 'its health and metrics port (default: a free one)', positiveInt)
+  .action(async (opts: { pipeline: string; stage: string; set: string[]; name?: string; httpPort?: number }) => {
+    const log = (line: string) => process.stdout.write(`${line}\n`);
+    let settings: Record<string, string>;
+    try {
+      resolveCanaryStage(PIPELINES, opts.pipeline, opts.stage);
+      settings = parseCanarySettings(opts.set);
+    } catch (error) {
+      process.stderr.write(`conveyor canary start: ${(error as Error).message}\n`);
+      process.exit(OcrExitCode.usage);
+    }
+    let running;
+    try {
+      running = await startCanary({
+        pipeline: opts.pipeline,
+        stage: opts.stage,
+        settings,
+        name: opts.name,
+        brokers: brokers(),
+        redisUrl,
+        topicPrefix,
+        httpPort: opts.httpPort ?? 0,
+        env: { ...env, LOG_LEVEL: env['LOG_LEVEL'] || 'info' },
+        log,
+      });
+    } catch (error) {
+      const usage = error instanceof CanaryUsageError;
+      process.stderr.write(`conveyor canary start: ${(error as Error).message}\n`);
+      process.exit(usage ? OcrExitCode.usage : OcrExitCode.unreachable);
+    }
+    const active = running;
+    const { record } = active;
+    log(
+      `canary ${record.name} is ready: ${record.pipeline}/${record.stage} in group ${record.groupId} at ${record.url}` +
+        ` with ${Object.entries(settings).map(([k, v]) => `${k}=${v}`).join(' ') || 'the live settings'}`,
+    );
+    log('compare: npm run conveyor -- status    (Ctrl-C rolls the canary back)');
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log(`${signal}: rolling back canary ${record.name} (draining; its partitions go back to the live replicas)…`);
+      active.stop().then(
+        () => {
+          log(`canary ${record.name} stopped`);
+          process.exit(0);
+        },
+        (error: unknown) => {
+          process.stderr.write(`conveyor canary start: stop failed: ${(error as Error).message}\n`);
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+  });
+
+canary
+  .command('list')
+  .description('the canaries running here (under this TOPIC_PREFIX)')
+  .option('--json', 'print them as JSON')
+  .action((opts: { json?: boolean }) => {
+    const records = readCanaries(defaultCanaryDir(), topicPrefix);
+    if (opts.json) process.stdout.write(`${JSON.stringify(records, null, 2)}\n`);
+    else for (const r of records) process.stdout.write(`${r.name}  ${r.pipeline}/${r.stage}  ${r.url}  pid ${r.pid}  ${Object.entries(r.settings).map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
+    process.exit(0);
   });
 
 /** `conveyor dlq …`: the context of every subcommand (the pipelines of --pipeline, else all). */
@@ -280,6 +388,55 @@ program
     process.on('SIGTERM', interrupt);
     const ctx = { brokers: brokers(), redisUrl, topicPrefix, definitions: PIPELINES, out: (t: string) => process.stdout.write(t), err: (t: string) => process.stderr.write(t), isTTY: Boolean(process.stderr.isTTY) };
     process.exit(await runReplayCommand(ctx, { ...opts, signal: stop.signal }));
+  });
+
+const shadow = program
+  .command('shadow')
+  .description(
+    'shadow a new version of a stage: it and the stages after it run as consumer groups of their own on the live input ' +
+      '(topics `shadow.<name>.*`, results under `conveyor:shadow:<name>:…`); a comparer reports the differences with the live ' +
+      'results as metrics and `shadow report`; live topics, groups and results are never written',
+  );
+const shadowContext = (): ShadowContext => ({ brokers: brokers(), redisUrl, topicPrefix, definitions: PIPELINES, out: (t: string) => process.stdout.write(t), err: (t: string) => process.stderr.write(t) });
+shadow
+  .command('start')
+  .description('run a shadow in the foreground until Ctrl-C (or `shadow stop`): then print its report and delete its topics, groups and Redis keys')
+  .option('--pipeline <name>', `the pipeline (default: ${PIPELINES[0].name})`)
+  .option('--stage <stage>', 'the stage whose new version the shadow runs (the stages after it run in shadow too)')
+  .option('--name <name>', 'name of the shadow (a DNS label): its topics, groups, keys and metrics label')
+  .option('--set <stage.ENV=value>', 'a setting of a shadow stage, e.g. preprocess.DET_LIMIT_SIDE=640 (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
+  .option('--metrics-port <port>', "port of the comparer's /metrics (default: a free one, printed)", positiveInt)
+  .option('--partitions <n>', "partitions of the shadow's topics (default: the live input topic's)", positiveInt)
+  .option('--live-wait <seconds>', 'how long a shadow result waits for the live result of its request', positiveInt, 300)
+  .option('--from-beginning', 'read the live input topic from its beginning (default: from its end when the shadow starts)')
+  .action(async (opts: { pipeline?: string; stage?: string; name?: string; set: string[]; metricsPort?: number; partitions?: number; liveWait: number; fromBeginning?: boolean }) => {
+    const stop = new AbortController();
+    const interrupt = () => {
+      if (stop.signal.aborted) process.exit(130);
+      stop.abort();
+    };
+    process.on('SIGINT', interrupt);
+    process.on('SIGTERM', interrupt);
+    process.exit(await runShadowStart(shadowContext(), { ...opts, signal: stop.signal }));
+  });
+shadow
+  .command('report')
+  .description("compare the shadow's results so far with the live results of the same requests (CER, lines, confidence, time, versions)")
+  .option('--name <name>', 'name of the shadow')
+  .option('--pipeline <name>', 'the pipeline, when the shadow was not started here')
+  .option('--top <n>', 'how many of the most different requests to list', positiveInt, 10)
+  .option('--json', 'print the report as JSON')
+  .action(async (opts: { name?: string; pipeline?: string; top: number; json?: boolean }) => {
+    process.exit(await runShadowReport(shadowContext(), opts));
+  });
+shadow
+  .command('stop')
+  .description('stop a running shadow (it prints its report) and delete its topics, consumer groups and Redis keys; cleans up after a dead one too')
+  .option('--name <name>', 'name of the shadow')
+  .option('--pipeline <name>', 'the pipeline, when the shadow was not started here')
+  .option('--stage <stage>', 'its entry stage, when the shadow was not started here (default: the first: everything is cleaned up)')
+  .action(async (opts: { name?: string; pipeline?: string; stage?: string }) => {
+    process.exit(await runShadowStop(shadowContext(), opts));
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {

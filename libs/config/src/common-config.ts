@@ -7,6 +7,7 @@ import {
   nonNegativeInt,
   portVar,
   patternVar,
+  redisKeyPrefixVar,
   positiveInt,
   topicPrefixVar,
   urlVar,
@@ -109,6 +110,12 @@ export function stageRuntimeConfigSchema(defaults: { clientId: string; httpPort:
       .describe('How long an attempt marker (`conveyor:attempts:…`, kept in Redis while an input is worked on) outlives a process that died.'),
     PIPELINE: kafkaNameVar().optional().describe('Pipeline this process serves (default: the first pipeline that uses the app).'),
     STAGE: kafkaNameVar().optional().describe("Stage of that pipeline this process runs (default: the pipeline's first stage run by the app)."),
+    INPUT_TOPIC: kafkaNameVar()
+      .optional()
+      .describe("Topic the stage consumes, as it is (default: its input under `TOPIC_PREFIX`); a shadow's first stage reads the live input with it."),
+    RESULT_KEY_PREFIX: redisKeyPrefixVar()
+      .optional()
+      .describe("Redis key prefix of the results this stage writes (default: the pipeline definition's, e.g. `conveyor:result:`); a shadow's own."),
   });
 }
 

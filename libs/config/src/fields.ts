@@ -226,6 +226,11 @@ export function kafkaNameVar() {
   return patternVar(/^[A-Za-z0-9._-]{1,249}$/, 'must be 1-249 characters of A-Z a-z 0-9 . _ -');
 }
 
+/** A Redis key prefix (RESULT_KEY_PREFIX): letters, digits and `: . _ -`, ending with `:` like every key prefix here. */
+export function redisKeyPrefixVar() {
+  return patternVar(/^[A-Za-z0-9._-][A-Za-z0-9:._-]{0,198}:$/, 'must be 2-200 characters of A-Z a-z 0-9 : . _ -, ending with ":"');
+}
+
 /** Optional TOPIC_PREFIX: short enough that every prefixed topic stays a legal Kafka name. */
 export function topicPrefixVar() {
   return patternVar(/^[A-Za-z0-9._-]{0,200}$/, 'must be at most 200 characters of A-Z a-z 0-9 . _ -');

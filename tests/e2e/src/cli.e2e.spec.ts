@@ -177,7 +177,7 @@ describe('conveyor CLI (up, ocr) as the README describes', () => {
     const run = await conveyor(['status', '--http-base-port', String(httpBasePort), '--sample', '1', '--json'], env);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    const rows = JSON.parse(run.stdout) as Array<{ pipeline: string; stage: string; ready: boolean; lag: number }>;
+    const rows = JSON.parse(run.stdout) as Array<{ pipeline: string; stage: string; ready: boolean; lag: number; versionGroups: Array<{ replicas: number; partitions: number[] }> }>;
     expect(rows.map((r) => [r.pipeline, r.stage, r.ready, r.lag])).toEqual([
       ['ocr', 'preprocess', true, 0],
       ['ocr', 'features', true, 0],
@@ -187,9 +187,15 @@ describe('conveyor CLI (up, ocr) as the README describes', () => {
       ['redact', 'detect', true, 0],
       ['redact', 'redact', true, 0],
     ]);
+    // One version per stage, one process owning both partitions of its input topic (CONVEYOR_PARTITIONS=2).
+    expect(rows.map((r) => r.versionGroups.map((g) => [g.replicas, g.partitions]))).toEqual(rows.map(() => [[1, [0, 1]]]));
     const table = await conveyor(['status', '--http-base-port', String(httpBasePort), '--sample', '1', '--pipeline', 'redact'], env);
-    expect(table.stdout.split('\n')[0]).toMatch(/^PIPELINE\s+STAGE\s+READY\s+LAG\s+MSG\/S\s+HEALTH$/);
-    expect(table.stdout.trim().split('\n')).toHaveLength(1 + redactPipeline.stages.length);
+    const [stages, versions] = table.stdout.split('\n\n');
+    expect(stages.split('\n')[0]).toMatch(/^PIPELINE\s+STAGE\s+READY\s+LAG\s+MSG\/S\s+VERSION\s+CONFIG\s+MODELS\s+HEALTH$/);
+    expect(stages.trim().split('\n')).toHaveLength(1 + redactPipeline.stages.length);
+    expect(versions.split('\n')[0]).toMatch(/^PIPELINE\s+STAGE\s+VERSION\s+CONFIG\s+MODELS\s+REPLICAS\s+PARTITIONS\s+CONSUMED\s+ERRORS\s+ERR%\s+RETRIES\s+MEAN\s+P50\s+P95\s+PROCESSES$/);
+    expect(versions.trim().split('\n')).toHaveLength(1 + redactPipeline.stages.length);
+    expect(versions).toMatch(/ 0-1 of 2 /);
   });
 
   it('stops every process it started on SIGTERM', async () => {

@@ -37,6 +37,7 @@ export class StageMetrics {
   readonly inFlight: Gauge;
   readonly queueDepth: Gauge;
   readonly consumerLag: Gauge<'topic' | 'partition'>;
+  readonly assignedPartition: Gauge<'topic' | 'partition'>;
   readonly up: Gauge;
   readonly stageInfo: Gauge<StageInfoLabel>;
 
@@ -105,6 +106,12 @@ export class StageMetrics {
     this.consumerLag = new Gauge({
       name: 'conveyor_consumer_lag',
       help: "Messages not yet consumed by this stage's group, per partition (high watermark minus position).",
+      labelNames: ['topic', 'partition'],
+      registers,
+    });
+    this.assignedPartition = new Gauge({
+      name: 'conveyor_assigned_partition',
+      help: "1 per input partition this process owns in its consumer group (replaced at every rebalance).",
       labelNames: ['topic', 'partition'],
       registers,
     });

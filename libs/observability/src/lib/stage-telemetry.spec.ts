@@ -272,6 +272,9 @@ describe('StageTelemetry metrics', () => {
     telemetry.observeModelRun('recognition', 'cuda', 0.02);
     await telemetry.modelRun('recognition', 'cpu', async () => undefined);
 
+    telemetry.partitionsAssigned({ 'ocr.regions': [0, 1] });
+    telemetry.partitionsAssigned({ 'ocr.regions': [2, 3] });
+
     const text = await telemetry.metricsText();
     const v = (name: string, labels: Record<string, string> = {}) => sampleValue(text, name, { stage: 'inference', ...labels });
     expect(v('conveyor_messages_consumed_total', { topic: 'ocr.regions' })).toBe(2);
@@ -288,6 +291,10 @@ describe('StageTelemetry metrics', () => {
     expect(v('conveyor_in_flight')).toBe(4);
     expect(v('conveyor_queue_depth')).toBe(2);
     expect(v('conveyor_consumer_lag', { topic: 'ocr.regions', partition: '3' })).toBe(17);
+    // Assignment: one series per owned partition, replaced (not merged) at each rebalance.
+    expect(v('conveyor_assigned_partition', { topic: 'ocr.regions', partition: '0' })).toBeUndefined();
+    expect(v('conveyor_assigned_partition', { topic: 'ocr.regions', partition: '2' })).toBe(1);
+    expect(v('conveyor_assigned_partition', { topic: 'ocr.regions', partition: '3' })).toBe(1);
     expect(v('conveyor_client_errors_total', { client: 'redis' })).toBe(1);
     expect(v('conveyor_dead_letter_hook_failures_total', { topic: 'ocr.regions' })).toBe(1);
     expect(v('conveyor_model_run_seconds_count', { model: 'recognition', provider: 'cuda' })).toBe(1);

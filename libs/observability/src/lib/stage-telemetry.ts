@@ -198,6 +198,14 @@ export class StageTelemetry implements StageObserver, OnApplicationShutdown {
     this.metrics.consumerLag.set({ topic, partition: String(partition) }, lag);
   }
 
+  /** The partitions this process owns now (conveyor_assigned_partition), replacing the previous generation's. */
+  partitionsAssigned(assignment: Readonly<Record<string, readonly number[]>>): void {
+    this.metrics.assignedPartition.reset();
+    for (const [topic, partitions] of Object.entries(assignment)) {
+      for (const partition of partitions) this.metrics.assignedPartition.set({ topic, partition: String(partition) }, 1);
+    }
+  }
+
   clientError(client: 'kafka' | 'redis'): void {
     this.metrics.clientErrors.inc({ client });
   }

@@ -1,4 +1,4 @@
-import { selectPipelines, type PipelineDefinition } from '@conveyor/pipeline';
+import { selectPipelines, type PipelineDefinition, type StageDefinition, type TopicSpec } from '@conveyor/pipeline';
 import { PIPELINES } from '@conveyor/pipelines';
 import { join } from 'node:path';
 import { findFreePort, findWorkspaceRoot, parseBrokerList, type ResolvedKafka } from '@conveyor/kafka-local';
@@ -24,6 +24,10 @@ export interface LocalPlatformOptions {
   pipelines?: readonly string[];
   /** The pipeline definitions to choose from (default: the repository's). */
   definitions?: readonly PipelineDefinition[];
+  /** Only these stages of the selected pipelines (default: all); a shadow runs a stage and those after it. */
+  stages?: (pipeline: PipelineDefinition, stage: StageDefinition) => boolean;
+  /** The topics to create (default: every topic of the selected pipelines under `topicPrefix`). */
+  topics?: readonly TopicSpec[];
   /** First HTTP port (health, metrics) of the stages, counted up in definition order (see planProcesses); 0 = free ports. */
   httpBasePort: number;
   /** Environment passed to every stage (LOG_LEVEL, ORT_* …). */
@@ -164,13 +168,14 @@ export async function startLocalPlatform(options: LocalPlatformOptions): Promise
     const admin = new Kafka({ clientId: 'conveyor-up', brokers: kafka.brokers.split(','), logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
     try {
-      logTopicReport(await ensureTopics(admin, topicsOf(pipelines, options.topicPrefix, options.partitions)), options.log);
+      logTopicReport(await ensureTopics(admin, options.topics ?? topicsOf(pipelines, options.topicPrefix, options.partitions)), options.log);
     } finally {
       await admin.disconnect();
     }
 
     const healthUrls: Record<string, string> = {};
-    const plan = planProcesses(definitions, pipelines.map((p) => p.name), options.httpBasePort);
+    const only = options.stages;
+    const plan = planProcesses(definitions, pipelines.map((p) => p.name), options.httpBasePort).filter((proc) => !only || only(proc.pipeline, proc.stage));
     const specs = await Promise.all(
       plan.map(async (proc) => {
         const port = proc.httpPort === 0 ? await findFreePort() : proc.httpPort;

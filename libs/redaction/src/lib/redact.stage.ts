@@ -1,4 +1,5 @@
 import { positiveInt, nonNegativeInt } from '@conveyor/config';
+import { resultKeyPrefix } from '@conveyor/pipeline';
 import { decodeDetectedPage } from '@conveyor/ocr-pipeline';
 import { parseRedactResult, REDACT_RESULT_SCHEMA, redactedImageKey } from '@conveyor/pipelines';
 import { defineStage, PIPELINE_STAGE, publishResult, ResultStore, STAGE_CONFIG, type PipelineStageContext, type StageConfigOf } from '@conveyor/stage-host';
@@ -39,7 +40,8 @@ export class RedactStage {
       .composite([{ input: Buffer.from(maskSvg(quads, page.width, page.height)) }])
       .png({ compressionLevel: this.config.REDACT_PNG_COMPRESSION })
       .toBuffer();
-    const key = redactedImageKey(message.id);
+    const { binding, pipeline } = this.context;
+    const key = redactedImageKey(message.id, binding.resultKeyPrefix === resultKeyPrefix(pipeline) ? undefined : binding.resultKeyPrefix);
     // Written before the result, so a result always finds its image; a redelivery writes the same bytes again.
     await this.redis.set(key, png, 'EX', this.context.resultTtlSeconds);
     const result = parseRedactResult({

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { findWorkspaceRoot } from '@conveyor/kafka-local';
 import { selectPipelines, type PipelineDefinition } from '@conveyor/pipeline';
 import { Presets, SingleBar } from 'cli-progress';
-import type { ComparisonRow } from './compare';
+import type { ComparisonRow, ComparisonSummary } from './compare';
 import { newRunId, runIdProblem } from './ids';
 import { parseStageSetting, ReplayUnreachableError, ReplayUsageError, runReplay, type ReplayReport, type StageSetting } from './replay';
 import { parseReplayWindow, type ReplayWindow } from './time';
@@ -64,21 +64,10 @@ export function formatReplayReport(report: ReplayReport): string {
   if (report.state === 'interrupted') {
     lines.push(`INTERRUPTED after copying ${report.copied} of ${report.total}: run again with --run-id ${report.runId} to resume`);
   }
-  lines.push(
-    `requests ${s.requests}  identical ${s.identical}  different ${s.different}  missing ${s.missing}` +
-      `${s.missing ? ` (live ${s.missingLive}, replay ${s.missingReplay})` : ''}  errors ${s.errors}  status changed ${s.statusChanged}`,
-  );
-  lines.push(
-    `mean CER ${pct(s.meanCer)}  mean line delta ${signed(s.meanLineDelta, 2)}  mean confidence delta ${signed(s.meanConfidenceDelta, 4)}  ` +
-      `mean time live ${ms(s.meanLiveMs)}, replay ${ms(s.meanReplayMs)}`,
-  );
-  if (s.versionChanges.length > 0) {
-    lines.push('version differences (live -> replay):');
-    for (const v of s.versionChanges) lines.push(`  ${v.change}  (${v.requests} request${v.requests === 1 ? '' : 's'})`);
-  }
+  lines.push(...formatComparisonSummary(s, 'replay'));
   if (report.mostDifferent.length > 0) {
     lines.push(`most different (${report.mostDifferent.length}):`);
-    lines.push(formatRows(report.mostDifferent));
+    lines.push(formatComparisonRows(report.mostDifferent, 'replay'));
   }
   if (report.cleanedUp) {
     lines.push(`cleaned up: ${report.cleanedUp.topics.length} topics, ${report.cleanedUp.groups.length} consumer groups, the state files`);
@@ -89,8 +78,30 @@ export function formatReplayReport(report: ReplayReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-function formatRows(rows: readonly ComparisonRow[]): string {
-  const header = ['REQUEST', 'OUTCOME', 'STATUS', 'CER', 'LINES', 'CONFIDENCE', 'LIVE', 'REPLAY', 'NOTE'];
+/**
+ * The summary lines of a comparison of live results with another version's (`side`: `replay`, `shadow`): counts,
+ * mean CER, line, confidence and time deltas, then the version differences. Shared by replay and shadow reports.
+ */
+export function formatComparisonSummary(s: ComparisonSummary, side: string): string[] {
+  const lines: string[] = [];
+  lines.push(
+    `requests ${s.requests}  identical ${s.identical}  different ${s.different}  missing ${s.missing}` +
+      `${s.missing ? ` (live ${s.missingLive}, ${side} ${s.missingReplay})` : ''}  errors ${s.errors}  status changed ${s.statusChanged}`,
+  );
+  lines.push(
+    `mean CER ${pct(s.meanCer)}  mean line delta ${signed(s.meanLineDelta, 2)}  mean confidence delta ${signed(s.meanConfidenceDelta, 4)}  ` +
+      `mean time live ${ms(s.meanLiveMs)}, ${side} ${ms(s.meanReplayMs)}`,
+  );
+  if (s.versionChanges.length > 0) {
+    lines.push(`version differences (live -> ${side}):`);
+    for (const v of s.versionChanges) lines.push(`  ${v.change}  (${v.requests} request${v.requests === 1 ? '' : 's'})`);
+  }
+  return lines;
+}
+
+/** Rows of a comparison as a table; the other version's column is named `side` (REPLAY, SHADOW). */
+export function formatComparisonRows(rows: readonly ComparisonRow[], side: string): string {
+  const header = ['REQUEST', 'OUTCOME', 'STATUS', 'CER', 'LINES', 'CONFIDENCE', 'LIVE', side.toUpperCase(), 'NOTE'];
   const cells = rows.map((r) => [
     r.originalId,
     r.outcome,

@@ -49,6 +49,27 @@ describe('loadStageConfig', () => {
     expect(loadStageConfig(detector, pipelines, env).stageConfig['DETECT_SIDE']).toBe(expected);
   });
 
+  it.each([
+    ['nothing set: the definition\'s keys, inputs under TOPIC_PREFIX', { TOPIC_PREFIX: 't.' }, undefined, 'conveyor:redact:result:'],
+    ['a shadow\'s first stage', { TOPIC_PREFIX: 'shadow.s.', INPUT_TOPIC: 'redact.requests', RESULT_KEY_PREFIX: 'conveyor:shadow:s:redact:result:' }, 'redact.requests', 'conveyor:shadow:s:redact:result:'],
+    ['a shadow\'s later stage', { TOPIC_PREFIX: 'shadow.s.', RESULT_KEY_PREFIX: 'conveyor:shadow:s:redact:result:' }, undefined, 'conveyor:shadow:s:redact:result:'],
+  ])('shadow variables: %s', (_name, env, inputTopic, resultKeyPrefix) => {
+    const loaded = loadStageConfig(detector, pipelines, { PIPELINE: 'redact', ...env });
+    expect(loaded.settings.inputTopic).toBe(inputTopic);
+    expect(loaded.context.binding.resultKeyPrefix).toBe(resultKeyPrefix);
+    // Where a stage reads and writes is not what it computes: the configuration hash stays the live one's.
+    expect(loaded.identity.configHash).toBe(loadStageConfig(detector, pipelines, { PIPELINE: 'redact' }).identity.configHash);
+  });
+
+  it.each([
+    ['RESULT_KEY_PREFIX', 'no-colon'],
+    ['RESULT_KEY_PREFIX', 'bad key:'],
+    ['RESULT_KEY_PREFIX', ':'],
+    ['INPUT_TOPIC', 'a:b'],
+  ])('refuses %s=%j', (variable, value) => {
+    expect(() => loadStageConfig(detector, pipelines, { [variable]: value })).toThrow(ConfigError);
+  });
+
   it('passes the group timeouts and the poison quarantine from the environment to the runtime', () => {
     const { settings } = loadStageConfig(detector, pipelines, {
       REBALANCE_TIMEOUT_MS: '90s',

@@ -40,13 +40,16 @@ export function loadStageConfig(app: StageApp, pipelines: readonly PipelineDefin
   // Validated as a whole first, so every problem is listed at once; then the runtime's part again for its types.
   const all: Record<string, unknown> = loadConfig(stageConfigSchema(app, clientId), merged);
   const c = loadConfig(stageRuntimeConfigSchema({ clientId, httpPort: DEFAULT_STAGE_HTTP_PORT }), merged);
-  const binding = stageBinding(pipeline, stage.name);
+  const defined = stageBinding(pipeline, stage.name);
+  // RESULT_KEY_PREFIX: a shadow's results (same request ids) go to keys of their own, never the live ones.
+  const binding = c.RESULT_KEY_PREFIX === undefined ? defined : { ...defined, resultKeyPrefix: c.RESULT_KEY_PREFIX };
   const settings: StageRuntimeSettings = {
     stage: stage.name,
     brokers: c.KAFKA_BROKERS,
     clientId: c.KAFKA_CLIENT_ID,
     redisUrl: c.REDIS_URL,
     topicPrefix: c.TOPIC_PREFIX,
+    inputTopic: c.INPUT_TOPIC,
     topics: binding.topics,
     groupId: binding.groupId,
     logLevel: c.LOG_LEVEL,

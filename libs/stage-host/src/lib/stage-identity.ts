@@ -18,6 +18,9 @@ export const UNHASHED_RUNTIME_VARIABLES: readonly string[] = [
   'HTTP_PORT',
   'LOG_LEVEL',
   'TOPIC_PREFIX',
+  // Where a shadow reads and writes, not what it computes (docs/architecture.md, "Shadow").
+  'INPUT_TOPIC',
+  'RESULT_KEY_PREFIX',
   'PIPELINE',
   'STAGE',
   // How long Redis keeps things: a replay or an operator changes these without changing what a stage computes.

@@ -14,15 +14,21 @@ export interface ClaimCheckStore {
 
 export const CLAIM_KEY_PREFIX = 'conveyor:claim:';
 
+/**
+ * Claims are written under `<keyPrefix><scope><uuid>` (the stage host passes its TOPIC_PREFIX as the scope, so the
+ * claims of a replay or shadow pipeline can be found and removed) and read from anywhere under `keyPrefix`: a shadow's
+ * entry stage reads the claims of live messages.
+ */
 export class RedisClaimCheckStore implements ClaimCheckStore {
   constructor(
     private readonly redis: Redis,
     private readonly ttlSeconds: number,
     private readonly keyPrefix = CLAIM_KEY_PREFIX,
+    private readonly scope = '',
   ) {}
 
   async put(value: Buffer): Promise<string> {
-    const key = `${this.keyPrefix}${randomUUID()}`;
+    const key = `${this.keyPrefix}${this.scope}${randomUUID()}`;
     await this.redis.set(key, value, 'EX', this.ttlSeconds);
     return key;
   }

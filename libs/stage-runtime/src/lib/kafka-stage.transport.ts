@@ -25,7 +25,7 @@ import { OffsetTracker } from './offset-tracker';
 import { PartitionCommitter } from './partition-committer';
 import { buildOutbound, type OutboundContext, type OutboundLimits } from './outbound';
 import { classifyError, type ClassifiedError } from './stage-error';
-import { STAGE_OUTPUT, stageOptionsOf } from './stage-handler.decorator';
+import { STAGE_INPUT, STAGE_OUTPUT, stageOptionsOf } from './stage-handler.decorator';
 import { outputsOf, type MessageOrigin, type StageMessage, type StageOutput, type StageResult } from './stage-message';
 import type { StageLogger } from './logger';
 import { runWithVersions, versionsAfter, type StageVersionSource } from './stage-versions';
@@ -38,6 +38,12 @@ export interface KafkaStageTransportOptions {
   groupId?: string;
   /** Prepended to every topic the handlers name (isolates pipelines sharing a cluster). */
   topicPrefix?: string;
+  /**
+   * The topic the `input` handler consumes, as it is (no prefix applied; default: the bound `input` under
+   * `topicPrefix`). A shadow's first stage reads the live input topic with it, while its group, outputs, results and
+   * dead letters stay under its own `topicPrefix` (docs/architecture.md, "Shadow").
+   */
+  inputTopic?: string;
   /**
    * Binds the logical names handlers use (`input`, `output`, `output.<name>`)
    * to this deployment's topics, from the pipeline definition; a name not in
@@ -116,6 +122,8 @@ export class StageContext extends BaseRpcContext<[MessageOrigin]> {
 
 interface Route {
   topic: string;
+  /** Where its inputs are dead-lettered: `<topicPrefix><bound topic>.dlq`, under this stage's own prefix. */
+  deadLetterTopic: string;
   handler: MessageHandler;
   /** Present when the handler asked for batches across messages. */
   batcher?: MicroBatcher<StageMessage, StageResult>;
@@ -183,7 +191,7 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
   }
 
   /** Calls an observer notification; an observer's failure never fails a message. */
-  private notify<K extends 'consuming' | 'stopped' | 'messageReceived' | 'messageSettled' | 'messageRetried' | 'messageDeadLettered' | 'outputsProduced' | 'batchRun' | 'inFlightChanged' | 'partitionLag' | 'clientError' | 'deadLetterHookFailed'>(
+  private notify<K extends 'consuming' | 'stopped' | 'messageReceived' | 'messageSettled' | 'messageRetried' | 'messageDeadLettered' | 'outputsProduced' | 'batchRun' | 'inFlightChanged' | 'partitionLag' | 'partitionsAssigned' | 'clientError' | 'deadLetterHookFailed'>(
     name: K,
     ...args: Parameters<NonNullable<StageObserver[K]>>
   ): void {
@@ -229,6 +237,11 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
     return `${this.options.topicPrefix ?? ''}${this.options.topics?.[logicalTopic] ?? logicalTopic}`;
   }
 
+  /** The topic a handler's pattern is consumed from: `inputTopic` for `input` when set, else as topicFor. */
+  inputTopicFor(logicalTopic: string): string {
+    return logicalTopic === STAGE_INPUT && this.options.inputTopic ? this.options.inputTopic : this.topicFor(logicalTopic);
+  }
+
   async listen(callback: (error?: unknown) => void): Promise<void> {
     try {
       await this.start();
@@ -265,10 +278,11 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
       rebalanceTimeout: this.options.rebalanceTimeoutMs ?? 60_000,
       heartbeatInterval: this.options.heartbeatIntervalMs ?? 3_000,
     });
-    this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => {
       this.joined = true;
       this.crashed = undefined;
       this.rebalance = new AbortController();
+      this.notify('partitionsAssigned', event.payload.memberAssignment);
     });
     this.consumer.on(this.consumer.events.CRASH, (event) => {
       const { error, restart } = event.payload;
@@ -288,9 +302,9 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
     });
 
     for (const [pattern, handler] of this.messageHandlers) {
-      const topic = this.topicFor(pattern);
+      const topic = this.inputTopicFor(pattern);
       const { batch } = stageOptionsOf(handler.extras);
-      const route: Route = { topic, handler };
+      const route: Route = { topic, handler, deadLetterTopic: deadLetterTopic(this.topicFor(pattern)) };
       if (batch) {
         const options = { ...batch, ...this.options.batchOverrides };
         route.batcher = new MicroBatcher<StageMessage, StageResult>(options, (messages) => this.invokeBatch(route, messages));
@@ -632,7 +646,7 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
 
   /** The versions a message's outputs and result carry: those it came with plus this stage's entry. */
   private versionsOf(input: StageMessage): StageVersion[] {
-    return versionsAfter(input.versions, this.options.versions);
+    return versionsAfter(input.versions ?? [], this.options.versions);
   }
 
   private async invokeOne(route: Route, input: StageMessage): Promise<StageResult> {
@@ -661,7 +675,7 @@ export class KafkaStageTransport extends Server implements CustomTransportStrate
 
   private async deadLetter(origin: MessageOrigin, message: KafkaMessage, error: ClassifiedError, attempts: number, stop: AbortSignal): Promise<void> {
     const { stage, logger, deadLetterHook } = this.options;
-    const dlq = deadLetterTopic(origin.topic);
+    const dlq = this.routes.get(origin.topic)?.deadLetterTopic ?? deadLetterTopic(origin.topic);
     await this.sendDeadLetter(dlq, buildDeadLetter(message, origin, error, stage, attempts), origin);
     const requestId = headerString(message.headers ?? {}, CloudEventHeader.id) ?? message.key?.toString('utf8');
     logger.warn({ requestId, origin, code: error.code, error: error.message, attempts, dlq }, 'message dead-lettered');

@@ -39,6 +39,8 @@ export interface StageObserver {
   inFlightChanged?(inFlight: number, queued: number): void;
   /** Lag seen at fetch time: high watermark minus the batch's last offset, per partition. */
   partitionLag?(topic: string, partition: number, lag: number): void;
+  /** The partitions this member was assigned when it (re)joined its group, by topic (every rebalance). */
+  partitionsAssigned?(assignment: Readonly<Record<string, readonly number[]>>): void;
   clientError?(client: 'kafka' | 'redis', error: unknown): void;
   /**
    * The dead-letter hook (or publishing its outputs) failed after the dead

@@ -4,7 +4,7 @@ import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import type { AddressInfo } from 'node:net';
 import { RedisAttemptMarkers } from './attempt-markers';
-import { RedisClaimCheckStore } from './claim-check';
+import { CLAIM_KEY_PREFIX, RedisClaimCheckStore } from './claim-check';
 import type { KafkaClientFactory } from './kafka-clients';
 import { KafkaStageTransport } from './kafka-stage.transport';
 import { PinoNestLogger } from './logger';
@@ -65,6 +65,7 @@ export async function startStage(module: Type<unknown>, hooks: StageHooks = {}, 
     brokers: settings.brokers,
     clientId: settings.clientId,
     topicPrefix: settings.topicPrefix,
+    inputTopic: settings.inputTopic,
     topics: settings.topics,
     groupId: settings.groupId,
     maxInFlight: settings.maxInFlight,
@@ -74,7 +75,8 @@ export async function startStage(module: Type<unknown>, hooks: StageHooks = {}, 
     heartbeatIntervalMs: Math.min(3_000, Math.floor((settings.sessionTimeoutMs ?? 30_000) / 3)),
     kafka: options.kafka,
     limits: { claimCheckThresholdBytes: settings.claimCheckThresholdBytes, maxMessageBytes: settings.maxMessageBytes },
-    claims: new RedisClaimCheckStore(redis, settings.claimTtlSeconds),
+    // Claims are written under the stage's TOPIC_PREFIX (`conveyor:claim:<prefix><uuid>`), so a shadow's or replay's can be found and removed.
+    claims: new RedisClaimCheckStore(redis, settings.claimTtlSeconds, CLAIM_KEY_PREFIX, settings.topicPrefix),
     retry: settings.retry,
     batchOverrides: settings.batch,
     poison: poison.maxCrashes > 0 ? { markers: new RedisAttemptMarkers(redis, poison.markerTtlSeconds), maxCrashes: poison.maxCrashes } : undefined,

@@ -9,6 +9,8 @@ export interface StageRuntimeSettings {
   clientId?: string;
   redisUrl: string;
   topicPrefix: string;
+  /** The topic the `input` handler consumes, as it is (default: the bound input under `topicPrefix`); a shadow's first stage reads the live one. */
+  inputTopic?: string;
   /** Logical topic names (`input`, `output`, `output.<name>`, `results`) → topics, from the pipeline definition. */
   topics?: Readonly<Record<string, string>>;
   /** Consumer group (TOPIC_PREFIX is prepended); default `conveyor-<stage>`. */

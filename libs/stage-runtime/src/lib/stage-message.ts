@@ -18,8 +18,12 @@ export interface StageMessage {
   readonly origin: MessageOrigin;
   /** Milliseconds spent per earlier stage, from the `conveyor-timings` header. */
   readonly timings: Readonly<Record<string, number>>;
-  /** The versions of the stages before this one, in pipeline order, from the `conveyor-versions` header. */
-  readonly versions: readonly StageVersion[];
+  /**
+   * The versions of the stages before this one, in pipeline order, from the
+   * `conveyor-versions` header. The runtime always sets it; optional so that
+   * messages built by hand in handler tests need not (absent = none).
+   */
+  readonly versions?: readonly StageVersion[];
   /** 1 on first delivery to the handler, then 2, 3… on retries. */
   readonly attempt: number;
   /** The payload decoded as safetensors (decoded once, on first call). */
