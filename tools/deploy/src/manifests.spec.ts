@@ -17,7 +17,6 @@
  * run on the generator's own base objects (every full object under k8s/base),
  * and the test says so on stderr.
  */
-import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -35,56 +34,10 @@ import {
 } from './invariants';
 import { renderStagesManifest } from './manifest';
 import { appRecords, GPU_DOCKERFILE, STAGE_DOCKERFILE } from './model';
+import { build, kustomize, schemaErrors, validateSchemas, type Obj } from './kustomize.test-support';
 
 const ctx = loadContext();
 const manifest = JSON.parse(renderStagesManifest(ctx)) as Manifest;
-
-function which(command: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const kustomize: string[] | undefined = which('kustomize')
-  ? ['kustomize', 'build']
-  : which('kubectl')
-    ? ['kubectl', 'kustomize']
-    : undefined;
-
-type Obj = Record<string, unknown>;
-
-function build(dir: string): Obj[] {
-  if (!kustomize) throw new Error('no kustomize');
-  const [command, ...args] = kustomize;
-  return parseObjects(execFileSync(command, [...args, dir], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }));
-}
-
-interface SchemaResult {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  errors: string[];
-}
-
-/** Runs k8s-schemas.mjs (ES modules, which Jest's CommonJS runtime cannot load) on the objects. */
-function validateSchemas(objects: readonly Obj[]): Promise<SchemaResult[]> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      process.execPath,
-      [join(__dirname, 'k8s-schemas.mjs')],
-      { cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        if (error) reject(new Error(`k8s-schemas.mjs failed: ${stderr || error.message}`));
-        else resolve(JSON.parse(stdout) as SchemaResult[]);
-      },
-    );
-    child.stdin?.end(JSON.stringify(objects));
-  });
-}
-const schemaErrors = (results: readonly SchemaResult[]) =>
-  results.flatMap((r) => r.errors.map((e) => `${r.kind}/${r.name}: ${e}`));
 
 /** The renderings to check, with the traits their rules expect. */
 interface Rendering {
