@@ -87,14 +87,19 @@ async function checkRedis(url: string): Promise<void> {
   }
 }
 
-/** How a stage process is launched: its app's main.ts from TypeScript sources through swc (no build step needed). */
+/**
+ * How a stage process is launched: its app's main.ts from TypeScript sources
+ * through swc (no build step needed). MALLOC_ARENA_MAX=2 unless set, as in the
+ * images: glibc's per-thread malloc arenas (ONNX Runtime's and libvips'
+ * threads) cost ~30 MB of RSS per stage for no CPU gain (tools/bench/README.md).
+ */
 export function stageServiceSpec(name: string, app: string, root: string, env: NodeJS.ProcessEnv): ServiceSpec {
   return {
     name,
     command: process.execPath,
     args: ['-r', '@swc-node/register', join(root, 'apps', app, 'src', 'main.ts')],
     cwd: root,
-    env: { ...env, SWC_NODE_PROJECT: join(root, 'tsconfig.base.json') },
+    env: { MALLOC_ARENA_MAX: '2', ...env, SWC_NODE_PROJECT: join(root, 'tsconfig.base.json') },
   };
 }
 
