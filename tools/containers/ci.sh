@@ -12,8 +12,11 @@
 #                             image, podman-compose, kill and heal; 10-15 min warm, 30-35 cold),
 #                             then the same suites.
 #
+# First tools/deploy/validate.sh with every validator it can use installed (docker-compose and
+# podman-compose read the compose files, kustomize renders, yamllint, shellcheck; hadolint is not
+# in Debian): deployment files checked by the real tools, not only by the Jest rules.
 # As root it installs what is missing from Debian's packages (podman, runc, debootstrap, CNI
-# plugins; podman-compose for `full`) and makes the base images, as .ci/run does for Prometheus.
+# plugins, the validators) and makes the base images, as .ci/run does for Prometheus.
 # Exit 77 (and a line saying why) when podman cannot run here; other failures are failures.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -23,8 +26,8 @@ case "$mode" in testcontainers | full) ;; *) echo "containers ci: unknown mode '
 export CONTAINERS_CONF="${CONTAINERS_CONF:-$ROOT/tools/containers/containers.conf}"
 SKIP=77
 
-packages=(podman runc debootstrap uidmap containernetworking-plugins golang-github-containernetworking-plugin-dnsname)
-[ "$mode" = full ] && packages+=(podman-compose)
+packages=(podman runc debootstrap uidmap containernetworking-plugins golang-github-containernetworking-plugin-dnsname
+  podman-compose docker-compose yamllint shellcheck)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" > /dev/null 2>&1 || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -37,6 +40,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
     { echo "containers ci: could not install ${missing[*]} from Debian's packages" >&2; exit $SKIP; }
 fi
 podman info > /dev/null 2>&1 || { echo "containers ci: podman does not work here: $(podman info 2>&1 | tail -1)" >&2; exit $SKIP; }
+
+tools/deploy/validate.sh
 
 started=$SECONDS
 if [ "$mode" = full ]; then
