@@ -5,5 +5,6 @@ export * from './lib/topics';
 export * from './lib/restart-policy';
 export * from './lib/kafka-keeper';
 export * from './lib/stage-plan';
+export * from './lib/redis-once';
 export * from './lib/version-groups';
 export * from './lib/canary';

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { headerStrings } from '@conveyor/contracts';
 import type { PipelineDefinition } from '@conveyor/pipeline';
-import Redis from 'ioredis';
+import { connectRedisOnce } from '@conveyor/platform';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { deadLetterSources, filterDeadLetters, readDeadLetters, type DeadLetter, type DeadLetterFilter } from './dead-letters';
 import { replayDeadLetters, resultStatuses, type ReplayOutcome, type ResultStatus } from './replay';
@@ -25,16 +25,6 @@ function kafkaOf(brokers: string[]): Kafka {
   return new Kafka({ clientId: 'conveyor-dlq', brokers, logLevel: logLevel.NOTHING, retry: { retries: 3 } });
 }
 
-async function connectRedis(url: string): Promise<Redis> {
-  const redis = new Redis(url, { lazyConnect: true, connectTimeout: 3_000, maxRetriesPerRequest: 1, retryStrategy: () => null });
-  try {
-    await redis.connect();
-    return redis;
-  } catch (error) {
-    redis.disconnect();
-    throw new Unreachable(`Redis at ${url} is unreachable: ${(error as Error).message}`);
-  }
-}
 
 async function load(ctx: DlqContext): Promise<DeadLetter[]> {
   try {
@@ -112,7 +102,7 @@ export function runDlqList(ctx: DlqContext, options: DlqListOptions): Promise<nu
     const letters = filterDeadLetters(await load(ctx), options.filter);
     let results: Map<DeadLetter, ResultStatus> | undefined;
     try {
-      const redis = await connectRedis(ctx.redisUrl);
+      const redis = await connectRedisOnce(ctx.redisUrl, (message) => new Unreachable(message));
       try {
         results = await resultStatuses(redis, letters);
       } finally {
@@ -144,7 +134,7 @@ export function runDlqShow(ctx: DlqContext, options: DlqShowOptions): Promise<nu
       ctx.err(`conveyor dlq show: no dead letter for "${options.id}" (a request id, or <dlq topic>/<partition>/<offset>)\n`);
       return DlqExitCode.notFound;
     }
-    const redis = await connectRedis(ctx.redisUrl);
+    const redis = await connectRedisOnce(ctx.redisUrl, (message) => new Unreachable(message));
     let results: Map<DeadLetter, ResultStatus>;
     const claims = new Map<DeadLetter, boolean>();
     try {
@@ -207,7 +197,7 @@ export function runDlqReplay(ctx: DlqContext, options: DlqReplayOptions): Promis
     const letters = filterDeadLetters(all, options.filter);
     const unmatched = (options.filter.ids ?? []).filter((id) => !letters.some((l) => l.position === id || l.requestId === id));
     for (const id of unmatched) ctx.err(`conveyor dlq replay: no dead letter for "${id}"\n`);
-    const redis = await connectRedis(ctx.redisUrl);
+    const redis = await connectRedisOnce(ctx.redisUrl, (message) => new Unreachable(message));
     let producer: Producer | undefined;
     let outcomes: ReplayOutcome[];
     try {

@@ -1,7 +1,8 @@
 import { cloudEventSource, newRequestId, resultRedisKey, toCloudEventHeaders, type ResultEnvelope } from '@conveyor/contracts';
 import { resultKeyPrefix, topicName, type PipelineDefinition } from '@conveyor/pipeline';
+import { connectRedisOnce } from '@conveyor/platform';
 import { decodeOcrResult, decodeRedactResult, ocrPipeline, redactPipeline, type OcrResult, type RedactResult } from '@conveyor/pipelines';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 
 export interface OcrClientOptions {
@@ -119,14 +120,8 @@ export class PipelineClient<R extends ResultEnvelope> {
       retry: { retries: 2, maxRetryTime: timeout },
     });
     const producer = kafka.producer({ idempotent: true, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
-    const redis = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: timeout, retryStrategy: () => null });
-    try {
-      await redis.connect();
-    } catch (error) {
-      await producer.disconnect().catch(() => undefined);
-      redis.disconnect();
-      throw new PlatformUnreachableError(`Redis at ${options.redisUrl} is unreachable: ${(error as Error).message}`, { cause: error });
-    }
+    // The producer is not connected yet: an unreachable Redis leaves nothing to close.
+    const redis = await connectRedisOnce(options.redisUrl, (message, cause) => new PlatformUnreachableError(message, { cause }), timeout);
     try {
       await producer.connect();
     } catch (error) {

@@ -1,5 +1,5 @@
 import { consumerGroup, findStage, resultKeyPrefix, topicName, type PipelineDefinition } from '@conveyor/pipeline';
-import { planProcesses, startLocalPlatform, topicsOf, type LocalPlatform } from '@conveyor/platform';
+import { connectRedisOnce, planProcesses, startLocalPlatform, topicsOf, type LocalPlatform } from '@conveyor/platform';
 import Redis from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { compareResults, errorRow, mostDifferent, parseStoredResult, summarise, type ComparisonRow, type ComparisonSummary } from './compare';
@@ -133,16 +133,6 @@ function kafkaOf(brokers: string[]): Kafka {
   return new Kafka({ clientId: 'conveyor-replay', brokers, logLevel: logLevel.NOTHING, retry: { retries: 5 } });
 }
 
-async function connectRedis(url: string): Promise<Redis> {
-  const redis = new Redis(url, { lazyConnect: true, connectTimeout: 3_000, maxRetriesPerRequest: 1, retryStrategy: () => null });
-  try {
-    await redis.connect();
-    return redis;
-  } catch (error) {
-    redis.disconnect();
-    throw new ReplayUnreachableError(`Redis at ${url} is unreachable: ${(error as Error).message}`, { cause: error });
-  }
-}
 
 async function newPlan(kafka: Kafka, options: ReplayOptions): Promise<ReplayPlan> {
   if (!options.window) throw new ReplayUsageError(`no replay "${options.runId}" to resume: --since is needed to start one`);
@@ -279,7 +269,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayReport> {
   if (stored && stored.pipeline !== pipeline.name) {
     throw new ReplayUsageError(`replay run "${options.runId}" is of pipeline ${stored.pipeline}, not ${pipeline.name}`);
   }
-  const redis = await connectRedis(options.redisUrl);
+  const redis = await connectRedisOnce(options.redisUrl, (message, cause) => new ReplayUnreachableError(message, { cause }));
   let platform: LocalPlatform | undefined;
   try {
     const plan = stored ?? (await newPlan(kafka, options));

@@ -2,7 +2,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { findWorkspaceRoot } from '@conveyor/kafka-local';
 import { findStage, selectPipelines, type PipelineDefinition } from '@conveyor/pipeline';
-import Redis from 'ioredis';
+import { connectRedisOnce } from '@conveyor/platform';
+import type Redis from 'ioredis';
 import { parseShadowSettings, planShadow, shadowNameProblem, type ShadowPlan } from './plan';
 import { collectShadowReport, formatShadowReport } from './report';
 import { cleanUpShadow, kafkaOf, readShadowState, shadowStatePath, startShadow, type CleanupReport } from './shadow';
@@ -53,16 +54,6 @@ function knownPlan(ctx: ShadowContext, name: string, pipelineName: string | unde
   return planShadow({ name, pipeline, stage: stage ?? pipeline.stages[0].name, liveTopicPrefix: ctx.topicPrefix });
 }
 
-async function connectRedis(url: string): Promise<Redis> {
-  const redis = new Redis(url, { lazyConnect: true, connectTimeout: 3_000, maxRetriesPerRequest: 1, retryStrategy: () => null });
-  try {
-    await redis.connect();
-    return redis;
-  } catch (error) {
-    redis.disconnect();
-    throw Object.assign(new Error(`Redis at ${url} is unreachable: ${(error as Error).message}`), { unreachable: true });
-  }
-}
 
 function formatCleanup(c: CleanupReport): string {
   return `cleaned up: ${c.topics.length} topics, ${c.groups.length} consumer groups, ${c.redisKeys} Redis keys\n`;
@@ -152,7 +143,7 @@ export async function runShadowReport(ctx: ShadowContext, options: { name?: stri
   }
   let redis: Redis;
   try {
-    redis = await connectRedis(ctx.redisUrl);
+    redis = await connectRedisOnce(ctx.redisUrl, (message, cause) => Object.assign(new Error(message, { cause }), { unreachable: true }));
   } catch (error) {
     ctx.err(`conveyor shadow report: ${(error as Error).message}\n`);
     return ShadowExitCode.unreachable;
@@ -211,7 +202,7 @@ export async function runShadowStop(ctx: ShadowContext, options: { name?: string
   }
   let redis: Redis;
   try {
-    redis = await connectRedis(ctx.redisUrl);
+    redis = await connectRedisOnce(ctx.redisUrl, (message, cause) => Object.assign(new Error(message, { cause }), { unreachable: true }));
   } catch (error) {
     ctx.err(`conveyor shadow stop: ${(error as Error).message}\n`);
     return ShadowExitCode.unreachable;
