@@ -6,7 +6,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CloudEventHeader, cloudEventSource, DEAD_LETTER_SUFFIX, headerString, resultRedisKey, toCloudEventHeaders } from '@conveyor/contracts';
+import { CloudEventHeader, DEAD_LETTER_SUFFIX, headerString, resultRedisKey } from '@conveyor/contracts';
+import { requestMessage } from '@conveyor/ocr-client';
 import { generateCorpus, type CorpusItem } from '@conveyor/corpus';
 import { resultKeyPrefix, topicName, type PipelineDefinition } from '@conveyor/pipeline';
 import { decodeOcrResult, ocrPipeline } from '@conveyor/pipelines';
@@ -103,7 +104,7 @@ class Publisher {
   constructor(
     private readonly producer: Producer,
     private readonly topic: string,
-    private readonly eventType: string,
+    private readonly pipeline: PipelineDefinition,
   ) {}
 
   async send(id: string, data: Buffer, contentType: string): Promise<void> {
@@ -113,13 +114,7 @@ class Publisher {
         await this.producer.send({
           topic: this.topic,
           acks: -1,
-          messages: [
-            {
-              key: id,
-              value: data,
-              headers: toCloudEventHeaders({ specversion: '1.0', id, source: cloudEventSource('chaos'), type: this.eventType, time: new Date().toISOString(), contentType }),
-            },
-          ],
+          messages: [requestMessage(this.pipeline, { id, image: data, contentType, source: 'chaos' })],
         });
         return;
       } catch (error) {
@@ -193,7 +188,7 @@ export async function runChaos(options: ChaosOptions, pipeline: PipelineDefiniti
     redis = new Redis(redisServer.url, { lazyConnect: true });
     redis.on('error', () => undefined); // the Redis fault takes it away; commands wait and retry
     await redis.connect();
-    const publisher = new Publisher(producer, topicName(pipeline, pipeline.input.topic, topicPrefix), pipeline.input.eventType);
+    const publisher = new Publisher(producer, topicName(pipeline, pipeline.input.topic, topicPrefix), pipeline);
 
     let baselineCer: number | undefined;
     for (const fault of faults) {

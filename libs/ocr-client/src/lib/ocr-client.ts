@@ -76,6 +76,32 @@ export class TopicRefusedImageError extends Error {
 }
 
 /** Kafka or Redis could not be reached: the CLI's "platform unreachable" exit. */
+/**
+ * One request as the pipeline's input contract wants it on Kafka: the request
+ * id as key and CloudEvent id, the image as value, the pipeline's event type,
+ * `ce_source` `/conveyor/<source>`, the time of sending, the content type, and
+ * the caller's W3C `traceparent` when given.
+ */
+export function requestMessage(
+  pipeline: PipelineDefinition,
+  request: { id: string; image: Buffer; contentType: string; source: string; traceparent?: string },
+): { key: string; value: Buffer; headers: Record<string, string> } {
+  const { id, image, contentType, source, traceparent } = request;
+  return {
+    key: id,
+    value: image,
+    headers: toCloudEventHeaders({
+      specversion: '1.0',
+      id,
+      source: cloudEventSource(source),
+      type: pipeline.input.eventType,
+      time: new Date().toISOString(),
+      contentType,
+      ...(traceparent ? { traceparent } : {}),
+    }),
+  };
+}
+
 export class PlatformUnreachableError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -144,19 +170,7 @@ export class PipelineClient<R extends ResultEnvelope> {
         topic: this.topic,
         acks: -1,
         messages: [
-          {
-            key: id,
-            value: image,
-            headers: toCloudEventHeaders({
-              specversion: '1.0',
-              id,
-              source: cloudEventSource('cli'),
-              type: this.pipeline.input.eventType,
-              time: new Date().toISOString(),
-              contentType,
-              ...(options.traceparent ? { traceparent: options.traceparent } : {}),
-            }),
-          },
+          requestMessage(this.pipeline, { id, image, contentType, source: 'cli', traceparent: options.traceparent }),
         ],
       });
     } catch (error) {
